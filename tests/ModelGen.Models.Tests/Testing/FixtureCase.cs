@@ -1,0 +1,68 @@
+using System.Text.Json;
+using ModelGen.Models.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Tests.Testing;
+
+/// <summary>
+/// One golden case of tests/fixtures (copied from the shared fixtures): the JSON sidecar and the
+/// safetensors file with <c>weights.*</c>, inputs and reference outputs.
+/// </summary>
+internal sealed class FixtureCase : IDisposable
+{
+    private const string WeightsPrefix = "weights.";
+
+    private FixtureCase(string name, JsonDocument sidecar, SafetensorsFile tensors)
+    {
+        Name = name;
+        Sidecar = sidecar;
+        Tensors = tensors;
+    }
+
+    public string Name { get; }
+
+    public JsonDocument Sidecar { get; }
+
+    public SafetensorsFile Tensors { get; }
+
+    public JsonElement Constructor => Sidecar.RootElement.GetProperty("constructor");
+
+    public double Rtol => Sidecar.RootElement.GetProperty("rtol").GetDouble();
+
+    /// <param name="relativeName">e.g. <c>sam/sam_tiny_w14</c>.</param>
+    public static FixtureCase Load(string relativeName)
+    {
+        var basePath = Path.Combine(RepositoryPaths.Fixtures, relativeName);
+        var sidecar = JsonDocument.Parse(File.ReadAllText(basePath + ".json"));
+        return new FixtureCase(relativeName, sidecar, SafetensorsFile.Open(basePath + ".safetensors"));
+    }
+
+    public static string PathOf(string relativeFile) => Path.Combine(RepositoryPaths.Fixtures, relativeFile);
+
+    public Tensor Read(string name) => Tensors.Read(name);
+
+    /// <summary>The output's own atol, falling back to the case-level one.</summary>
+    public double Atol(string outputName)
+    {
+        foreach (var output in Sidecar.RootElement.GetProperty("outputs").EnumerateArray())
+            if (output.GetProperty("name").GetString() == outputName && output.TryGetProperty("atol", out var atol))
+                return atol.GetDouble();
+        return Sidecar.RootElement.GetProperty("atol").GetDouble();
+    }
+
+    /// <summary>Loads the case's <c>weights.*</c> tensors into the module, strictly.</summary>
+    public void LoadWeightsInto(nn.Module module)
+    {
+        var shapes = Tensors.Entries.Values
+            .Where(e => e.Name.StartsWith(WeightsPrefix, StringComparison.Ordinal))
+            .ToDictionary(e => e.Name[WeightsPrefix.Length..], e => e.Shape);
+        WeightLoader.Load(module, shapes, key => Tensors.Read(WeightsPrefix + key), Name, strict: true);
+    }
+
+    public void Dispose()
+    {
+        Tensors.Dispose();
+        Sidecar.Dispose();
+    }
+}
