@@ -1,3 +1,4 @@
+using ModelGen.Models.Layers.Common;
 using ModelGen.Models.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ namespace ModelGen.Models.Backbones;
 /// The base of every generated backbone class. It carries no topology: the generated subclass
 /// creates and registers the submodules and composes them in <c>forward</c>.
 /// </summary>
-public abstract class BackboneModule : nn.Module<Tensor, BackboneOutput>, IBackbone
+public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, IBackbone
 {
     protected BackboneModule(string name) : base(name)
     {

@@ -1,0 +1,17 @@
+using System.Collections.Generic;
+using System.Linq;
+using ModelGen.Generators.Families.SamVit;
+
+namespace ModelGen.Generators.Families
+{
+    /// <summary>The one registry of families the generator knows.</summary>
+    internal static class ModelFamilies
+    {
+        public static IReadOnlyList<IModelFamily> All { get; } = new IModelFamily[]
+        {
+            new SamVitFamily(),
+        };
+
+        public static IModelFamily? Find(string name) => All.FirstOrDefault(f => f.Name == name);
+    }
+}

@@ -1,0 +1,41 @@
+using System;
+using System.Linq;
+
+namespace ModelGen.Generators.Model
+{
+    /// <summary>
+    /// A field's value after type checking, with where it was written (the default's span is the
+    /// spec's <c>family</c> value, since that is what brought the default in).
+    /// Values: long, double, bool, string, EquatableArray&lt;long&gt; or BoundObject.
+    /// </summary>
+    internal sealed record BoundValue(string Name, object Value, SourceSpan Span, bool IsDefault)
+    {
+        public bool Equals(BoundValue? other) =>
+            other is not null && Name == other.Name && IsDefault == other.IsDefault && Span == other.Span && Value.Equals(other.Value);
+
+        public override int GetHashCode() => (Name, Value, Span, IsDefault).GetHashCode();
+    }
+
+    /// <summary>The bound fields of a spec or of a nested object, by JSON name.</summary>
+    internal sealed record BoundObject(EquatableArray<BoundValue> Values, SourceSpan Span)
+    {
+        public bool Has(string name) => Values.Any(v => v.Name == name);
+
+        public BoundValue Get(string name) =>
+            Values.FirstOrDefault(v => v.Name == name) ?? throw new InvalidOperationException($"Field '{name}' was not bound.");
+
+        public SourceSpan SpanOf(string name) => Get(name).Span;
+
+        public long Integer(string name) => (long)Get(name).Value;
+
+        public double Number(string name) => (double)Get(name).Value;
+
+        public bool Boolean(string name) => (bool)Get(name).Value;
+
+        public string String(string name) => (string)Get(name).Value;
+
+        public EquatableArray<long> Integers(string name) => (EquatableArray<long>)Get(name).Value;
+
+        public BoundObject Object(string name) => (BoundObject)Get(name).Value;
+    }
+}

@@ -1,0 +1,105 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using ModelGen.Generators.Diagnostics;
+using ModelGen.Generators.Emit;
+using ModelGen.Generators.Families;
+using ModelGen.Generators.Json;
+using ModelGen.Generators.Model;
+using ModelGen.Generators.Pipeline;
+
+namespace ModelGen.Generators
+{
+    /// <summary>
+    /// Compiles every <c>*.model.json</c> AdditionalFile into a config record and a TorchSharp backbone class.
+    /// Pipeline: parse each file (cached per file) → resolve all specs together (<c>extends</c> crosses
+    /// files) into one equatable outcome per spec → emit each outcome (cached per spec).
+    /// Spec diagnostics are reported here rather than from a separate analyzer: validating a spec needs
+    /// the files it extends and every other spec (duplicate type names), which is exactly what this
+    /// pipeline has already resolved, so an analyzer would repeat the whole resolution per file.
+    /// </summary>
+    [Generator(LanguageNames.CSharp)]
+    public sealed class ModelSpecGenerator : IIncrementalGenerator
+    {
+        public const string SpecSuffix = ".model.json";
+
+        public void Initialize(IncrementalGeneratorInitializationContext context)
+        {
+            var documents = context.AdditionalTextsProvider
+                .Where(text => text.Path.EndsWith(SpecSuffix, StringComparison.OrdinalIgnoreCase))
+                .Select((text, cancellationToken) => Parse(text, cancellationToken))
+                .WithTrackingName(TrackingNames.ParsedSpecs);
+
+            var options = context.AnalyzerConfigOptionsProvider
+                .Select((provider, _) => new GeneratorOptions(
+                    provider.GlobalOptions.TryGetValue("build_property.RootNamespace", out var rootNamespace) ? rootNamespace : "",
+                    provider.GlobalOptions.TryGetValue("build_property.ProjectDir", out var projectDirectory) ? projectDirectory : ""))
+                .WithTrackingName(TrackingNames.Options);
+
+            var outcomes = documents.Collect()
+                .Combine(options)
+                .SelectMany((input, _) => ResolveSafely(input.Left, input.Right))
+                .WithTrackingName(TrackingNames.ResolvedSpecs);
+
+            context.RegisterSourceOutput(outcomes, Emit);
+        }
+
+        private static SpecDocument Parse(AdditionalText text, CancellationToken cancellationToken)
+        {
+            var path = text.Path;
+            try
+            {
+                var content = text.GetText(cancellationToken)?.ToString();
+                if (content is null)
+                    return new SpecDocument(path, null, new DiagnosticInfo(DiagnosticDescriptors.InvalidJson.Id, "the file could not be read", SourceSpan.WholeFile(path)));
+                var (root, error) = JsonParser.Parse(path, content);
+                return new SpecDocument(path, root, error is null ? null : new DiagnosticInfo(DiagnosticDescriptors.InvalidJson.Id, error.Message, error.Span));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return new SpecDocument(path, null, new DiagnosticInfo(DiagnosticDescriptors.InvalidJson.Id, $"the file could not be read ({e.GetType().Name}: {e.Message})", SourceSpan.WholeFile(path)));
+            }
+        }
+
+        private static ImmutableArray<SpecOutcome> ResolveSafely(ImmutableArray<SpecDocument> documents, GeneratorOptions options)
+        {
+            try
+            {
+                return SpecResolver.Resolve(documents, options);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return documents.Select(d => Failure(d.Path, e)).ToImmutableArray();
+            }
+        }
+
+        private static void Emit(SourceProductionContext context, SpecOutcome outcome)
+        {
+            foreach (var diagnostic in outcome.Diagnostics)
+                context.ReportDiagnostic(diagnostic.ToDiagnostic());
+            if (outcome.Unit is null)
+                return;
+
+            string source;
+            try
+            {
+                source = ModelFileEmitter.Emit(outcome.Unit, ModelFamilies.Find(outcome.Unit.Header.Family)!);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                foreach (var diagnostic in Failure(outcome.Path, e).Diagnostics)
+                    context.ReportDiagnostic(diagnostic.ToDiagnostic());
+                return;
+            }
+            context.AddSource(ModelFileEmitter.HintName(outcome.Unit), SourceText.From(source, System.Text.Encoding.UTF8));
+        }
+
+        private static SpecOutcome Failure(string path, Exception e) => new SpecOutcome(
+            path,
+            new[] { new DiagnosticInfo(DiagnosticDescriptors.InternalError.Id, $"ModelGen failed on this spec ({e.GetType().Name}: {e.Message}). Please report it with the spec attached.", SourceSpan.WholeFile(path)) }.ToEquatableArray(),
+            null);
+    }
+}

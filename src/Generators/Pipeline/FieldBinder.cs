@@ -1,0 +1,162 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using ModelGen.Generators.Diagnostics;
+using ModelGen.Generators.Json;
+using ModelGen.Generators.Model;
+
+namespace ModelGen.Generators.Pipeline
+{
+    /// <summary>Type-checks spec properties against a family's field definitions and fills in defaults.</summary>
+    internal static class FieldBinder
+    {
+        /// <param name="properties">The spec's properties after inheritance, minus the header fields.</param>
+        /// <param name="objectSpan">Where to report a missing field.</param>
+        /// <param name="defaultSpan">The span defaults are attributed to.</param>
+        /// <param name="knownNames">Every name that may stand at this level, for suggestions.</param>
+        public static BoundObject? Bind(
+            IReadOnlyList<FieldDefinition> definitions,
+            IReadOnlyList<JsonProperty> properties,
+            SourceSpan objectSpan,
+            SourceSpan defaultSpan,
+            IEnumerable<string> knownNames,
+            string context,
+            DiagnosticBag diagnostics)
+        {
+            var ok = true;
+            var known = knownNames.ToList();
+            foreach (var property in properties)
+            {
+                if (definitions.Any(d => d.JsonName == property.Name))
+                    continue;
+                var suggestion = NameSuggestions.Closest(property.Name, known);
+                var hint = suggestion is null ? $" Known fields: {string.Join(", ", definitions.Select(d => d.JsonName))}." : $" Did you mean '{suggestion}'?";
+                diagnostics.Add(DiagnosticDescriptors.UnknownField, property.NameSpan, $"'{property.Name}' is not a field of {context}.{hint}");
+                ok = false;
+            }
+
+            var values = new List<BoundValue>();
+            foreach (var definition in definitions)
+            {
+                var property = properties.FirstOrDefault(p => p.Name == definition.JsonName);
+                if (property is null)
+                {
+                    if (definition.Default is not null)
+                        values.Add(new BoundValue(definition.JsonName, definition.Default, defaultSpan, IsDefault: true));
+                    else if (definition.Required)
+                    {
+                        diagnostics.Add(DiagnosticDescriptors.MissingField, objectSpan, $"{context} requires '{definition.JsonName}' ({definition.Description}).");
+                        ok = false;
+                    }
+                    continue;
+                }
+
+                var value = BindValue(definition, property.Value, context, diagnostics);
+                if (value is null)
+                    ok = false;
+                else
+                    values.Add(new BoundValue(definition.JsonName, value, property.Value.Span, IsDefault: false));
+            }
+
+            return ok ? new BoundObject(values.ToEquatableArray(), objectSpan) : null;
+        }
+
+        private static object? BindValue(FieldDefinition definition, JsonNode node, string context, DiagnosticBag diagnostics)
+        {
+            switch (definition.Kind)
+            {
+                case FieldKind.Integer:
+                    return Integer(definition, node, definition.JsonName, diagnostics);
+                case FieldKind.Number:
+                    if (node is not JsonNumber number)
+                        return WrongType(definition, node, "a number", diagnostics);
+                    var real = number.Value;
+                    if (double.IsInfinity(real) || real < definition.MinNumber || real > definition.MaxNumber)
+                    {
+                        diagnostics.Add(DiagnosticDescriptors.OutOfRange, node.Span, $"'{definition.JsonName}' is {number.Text}; it must be between {Format(definition.MinNumber)} and {Format(definition.MaxNumber)}.");
+                        return null;
+                    }
+                    return real;
+                case FieldKind.Boolean:
+                    return node is JsonBoolean boolean ? boolean.Value : WrongType(definition, node, "true or false", diagnostics);
+                case FieldKind.String:
+                    return node is JsonString text ? text.Value : WrongType(definition, node, "a string", diagnostics);
+                case FieldKind.Choice:
+                    if (node is not JsonString choice)
+                        return WrongType(definition, node, $"one of the strings {Choices(definition)}", diagnostics);
+                    if (definition.Choices.Contains(choice.Value))
+                        return choice.Value;
+                    var suggestion = NameSuggestions.Closest(choice.Value, definition.Choices);
+                    diagnostics.Add(DiagnosticDescriptors.InvalidChoice, node.Span, $"'{definition.JsonName}' is \"{choice.Value}\"; it must be one of {Choices(definition)}.{(suggestion is null ? "" : $" Did you mean \"{suggestion}\"?")}");
+                    return null;
+                case FieldKind.IntegerList:
+                    return IntegerList(definition, node, diagnostics);
+                case FieldKind.Object:
+                    if (node is not JsonObject nested)
+                        return WrongType(definition, node, "an object", diagnostics);
+                    var duplicates = SpecResolver.ReportDuplicates(nested, diagnostics);
+                    var bound = Bind(definition.Children, nested.Properties.ToList(), nested.Span, nested.Span, definition.Children.Select(c => c.JsonName), $"'{definition.JsonName}' in {context}", diagnostics);
+                    return duplicates ? null : bound;
+                default:
+                    return WrongType(definition, node, definition.Kind.ToString(), diagnostics);
+            }
+        }
+
+        private static object? IntegerList(FieldDefinition definition, JsonNode node, DiagnosticBag diagnostics)
+        {
+            var expected = definition.Length is int length ? $"a list of {length} integers" : "a list of integers";
+            if (node is not JsonArray array)
+                return WrongType(definition, node, expected, diagnostics);
+            if (definition.Length is int exact && array.Items.Count != exact)
+            {
+                diagnostics.Add(DiagnosticDescriptors.WrongType, node.Span, $"'{definition.JsonName}' has {array.Items.Count} items; it must be {expected}.");
+                return null;
+            }
+            if (array.Items.Count == 0)
+            {
+                diagnostics.Add(DiagnosticDescriptors.OutOfRange, node.Span, $"'{definition.JsonName}' is empty; it must be {expected} with at least one item.");
+                return null;
+            }
+
+            var items = new List<long>();
+            var ok = true;
+            foreach (var item in array.Items)
+            {
+                var value = Integer(definition, item, definition.JsonName + " item", diagnostics);
+                if (value is long number) items.Add(number);
+                else ok = false;
+            }
+            return ok ? items.ToEquatableArray() : null;
+        }
+
+        private static object? Integer(FieldDefinition definition, JsonNode node, string what, DiagnosticBag diagnostics)
+        {
+            if (node is not JsonNumber number || !number.IsInteger)
+                return WrongType(definition, node, "an integer", diagnostics);
+            if (!number.TryGetInt64(out var value) || value < definition.MinInteger || value > definition.MaxInteger)
+            {
+                diagnostics.Add(DiagnosticDescriptors.OutOfRange, node.Span, $"'{what}' is {number.Text}; it must be an integer from {definition.MinInteger} to {definition.MaxInteger}.");
+                return null;
+            }
+            return value;
+        }
+
+        private static object? WrongType(FieldDefinition definition, JsonNode node, string expected, DiagnosticBag diagnostics)
+        {
+            diagnostics.Add(DiagnosticDescriptors.WrongType, node.Span, $"'{definition.JsonName}' must be {expected}, not {Describe(node)}.");
+            return null;
+        }
+
+        private static string Describe(JsonNode node) => node switch
+        {
+            JsonNumber number => $"the {node.KindName} {number.Text}",
+            JsonString text => $"the string \"{text.Value}\"",
+            JsonBoolean boolean => boolean.Value ? "true" : "false",
+            _ => node.KindName == "array" || node.KindName == "object" ? "an " + node.KindName : node.KindName,
+        };
+
+        private static string Choices(FieldDefinition definition) => string.Join(", ", definition.Choices.Select(c => $"\"{c}\""));
+
+        private static string Format(double value) => value == double.Epsilon ? "0 (exclusive)" : value.ToString("G", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,286 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis.CSharp;
+using ModelGen.Generators.Diagnostics;
+using ModelGen.Generators.Families;
+using ModelGen.Generators.Json;
+using ModelGen.Generators.Model;
+
+namespace ModelGen.Generators.Pipeline
+{
+    /// <summary>
+    /// Turns parsed spec files into validated generation units: follows <c>extends</c>, merges
+    /// inherited fields (a child's value wins), checks the header, binds the family's fields and
+    /// runs the family's checks. Every problem becomes a located diagnostic; nothing throws.
+    /// </summary>
+    internal static class SpecResolver
+    {
+        public static ImmutableArray<SpecOutcome> Resolve(ImmutableArray<SpecDocument> documents, GeneratorOptions options)
+        {
+            var byPath = new Dictionary<string, SpecDocument>(StringComparer.Ordinal);
+            foreach (var document in documents)
+                byPath[Normalize(document.Path)] = document;
+
+            var outcomes = documents
+                .OrderBy(d => d.Path, StringComparer.Ordinal)
+                .Select(d => ResolveOne(d, byPath, options))
+                .ToList();
+            return ReportDuplicateTypes(outcomes).ToImmutableArray();
+        }
+
+        /// <summary>Reports properties given twice in one object; returns whether there were any.</summary>
+        public static bool ReportDuplicates(JsonObject node, DiagnosticBag diagnostics)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var any = false;
+            foreach (var property in node.Properties)
+            {
+                if (seen.Add(property.Name))
+                    continue;
+                diagnostics.Add(DiagnosticDescriptors.DuplicateField, property.NameSpan, $"'{property.Name}' is given more than once in this object; give it once.");
+                any = true;
+            }
+            return any;
+        }
+
+        private static SpecOutcome ResolveOne(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, GeneratorOptions options)
+        {
+            var diagnostics = new DiagnosticBag();
+            var unit = Build(document, byPath, options, diagnostics);
+            return new SpecOutcome(document.Path, diagnostics.ToEquatableArray(), diagnostics.HasErrors ? null : unit);
+        }
+
+        private static GenerationUnit? Build(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, GeneratorOptions options, DiagnosticBag diagnostics)
+        {
+            if (document.SyntaxError is not null)
+            {
+                diagnostics.Add(DiagnosticDescriptors.InvalidJson, document.SyntaxError.Span, $"The spec is not valid JSON: {document.SyntaxError.Message}.");
+                return null;
+            }
+            if (document.Root is not JsonObject root)
+            {
+                diagnostics.Add(DiagnosticDescriptors.NotAnObject, document.Root!.Span, $"A spec must be a JSON object with 'name', 'family' and the family's fields, not {document.Root.KindName} .".Replace(" .", "."));
+                return null;
+            }
+            if (ReportDuplicates(root, diagnostics))
+                return null;
+
+            if (root.Find(HeaderFields.Abstract) is JsonProperty abstractProperty)
+            {
+                if (abstractProperty.Value is not JsonBoolean isAbstract)
+                {
+                    diagnostics.Add(DiagnosticDescriptors.WrongType, abstractProperty.Value.Span, "'abstract' must be true or false.");
+                    return null;
+                }
+                if (isAbstract.Value)
+                {
+                    CollectInherited(document, byPath, diagnostics);
+                    return null;
+                }
+            }
+
+            var merged = CollectInherited(document, byPath, diagnostics);
+            if (merged is null)
+                return null;
+
+            var header = BindHeader(root, merged, document.Path, options, diagnostics, out var family);
+            if (header is null || family is null)
+                return null;
+
+            var familyProperties = merged.Values.Where(p => !HeaderFields.All.Contains(p.Name)).ToList();
+            var fields = FieldBinder.Bind(
+                family.Fields,
+                familyProperties,
+                root.Span,
+                merged[HeaderFields.Family].Value.Span,
+                family.Fields.Select(f => f.JsonName).Concat(HeaderFields.All),
+                $"family '{family.Name}'",
+                diagnostics);
+            if (fields is null)
+                return null;
+
+            family.Validate(fields, diagnostics);
+            return new GenerationUnit(header, fields);
+        }
+
+        /// <summary>The spec's properties after following its <c>extends</c> chain, by name; null on a broken chain.</summary>
+        private static Dictionary<string, JsonProperty>? CollectInherited(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, DiagnosticBag diagnostics)
+        {
+            var chain = new List<JsonObject>();
+            var visited = new List<string>();
+            var current = document;
+            while (true)
+            {
+                var root = (JsonObject)current.Root!;
+                chain.Add(root);
+                visited.Add(Normalize(current.Path));
+                var extends = root.Find(HeaderFields.Extends);
+                if (extends is null)
+                    break;
+                if (extends.Value is not JsonString target || target.Value.Length == 0)
+                {
+                    diagnostics.Add(DiagnosticDescriptors.WrongType, extends.Value.Span, "'extends' must be the relative path of another spec file, e.g. \"sam-vit.base.model.json\".");
+                    return null;
+                }
+
+                var targetPath = Normalize(Path.Combine(Path.GetDirectoryName(current.Path) ?? "", target.Value));
+                if (visited.Contains(targetPath))
+                {
+                    diagnostics.Add(DiagnosticDescriptors.ExtendsCycle, extends.Value.Span, $"'extends' leads back to {Path.GetFileName(targetPath)}: {string.Join(" -> ", visited.Concat(new[] { targetPath }).Select(Path.GetFileName))}. Remove one link of the cycle.");
+                    return null;
+                }
+                if (!byPath.TryGetValue(targetPath, out var parent))
+                {
+                    diagnostics.Add(DiagnosticDescriptors.ExtendsNotFound, extends.Value.Span, $"'extends' names \"{target.Value}\", but no spec file is at {targetPath}. Spec files must be AdditionalFiles ending in .model.json.");
+                    return null;
+                }
+                if (parent.SyntaxError is not null || parent.Root is not JsonObject parentRoot)
+                {
+                    diagnostics.Add(DiagnosticDescriptors.ExtendsNotFound, extends.Value.Span, $"'extends' names \"{target.Value}\", which is not a valid spec (see its own errors).");
+                    return null;
+                }
+                if (ReportDuplicates(parentRoot, new DiagnosticBag()))
+                {
+                    diagnostics.Add(DiagnosticDescriptors.ExtendsNotFound, extends.Value.Span, $"'extends' names \"{target.Value}\", which is not a valid spec (see its own errors).");
+                    return null;
+                }
+                current = parent;
+            }
+
+            var merged = new Dictionary<string, JsonProperty>(StringComparer.Ordinal);
+            for (var i = chain.Count - 1; i >= 0; i--)
+            {
+                foreach (var property in chain[i].Properties)
+                {
+                    var inheritable = i == 0 || (property.Name != HeaderFields.Name && property.Name != HeaderFields.Abstract && property.Name != HeaderFields.Extends);
+                    if (inheritable)
+                        merged[property.Name] = property;
+                }
+            }
+            return merged;
+        }
+
+        private static ModelHeader? BindHeader(JsonObject root, IReadOnlyDictionary<string, JsonProperty> merged, string path, GeneratorOptions options, DiagnosticBag diagnostics, out IModelFamily? family)
+        {
+            family = null;
+            var name = RequiredString(root, merged, HeaderFields.Name, "the C# class name to generate, e.g. \"SamVitB\"", diagnostics);
+            var familyName = RequiredString(root, merged, HeaderFields.Family, $"one of {KnownFamilies()}", diagnostics);
+            var ns = OptionalString(merged, HeaderFields.Namespace, diagnostics);
+            var description = OptionalString(merged, HeaderFields.Description, diagnostics);
+            OptionalString(merged, HeaderFields.Schema, diagnostics);
+
+            if (name is not null && !IsIdentifier(name.Value))
+            {
+                diagnostics.Add(DiagnosticDescriptors.InvalidName, name.Span, SyntaxFacts.GetKeywordKind(name.Value) != SyntaxKind.None
+                    ? $"'{name.Value}' is a C# keyword; choose another class name, e.g. '{char.ToUpperInvariant(name.Value[0])}{name.Value.Substring(1)}Model'."
+                    : $"'{name.Value}' is not a valid C# class name; use letters, digits and '_', not starting with a digit.");
+                name = null;
+            }
+            if (ns is not null && !ns.Value.Split('.').All(IsIdentifier))
+            {
+                diagnostics.Add(DiagnosticDescriptors.InvalidNamespace, ns.Span, $"'{ns.Value}' is not a valid C# namespace; use dot-separated identifiers such as \"MyCompany.Models\".");
+                ns = null;
+            }
+            if (familyName is not null)
+            {
+                family = ModelFamilies.Find(familyName.Value);
+                if (family is null)
+                {
+                    var suggestion = NameSuggestions.Closest(familyName.Value, ModelFamilies.All.Select(f => f.Name));
+                    diagnostics.Add(DiagnosticDescriptors.UnknownFamily, familyName.Span, $"'{familyName.Value}' is not a known family; the known families are {KnownFamilies()}.{(suggestion is null ? "" : $" Did you mean \"{suggestion}\"?")}");
+                }
+            }
+            if (name is null || family is null || diagnostics.HasErrors)
+                return null;
+
+            var rootNamespace = options.RootNamespace.Length > 0 ? options.RootNamespace : GeneratorOptions.FallbackNamespace;
+            return new ModelHeader(name.Value, ns?.Value ?? rootNamespace, family.Name, description?.Value ?? "", RelativeSpecPath(path, options.ProjectDirectory), name.Span);
+        }
+
+        private static JsonString? RequiredString(JsonObject root, IReadOnlyDictionary<string, JsonProperty> merged, string field, string what, DiagnosticBag diagnostics)
+        {
+            if (!merged.TryGetValue(field, out var property))
+            {
+                diagnostics.Add(DiagnosticDescriptors.MissingField, new SourceSpan(root.Span.Path, root.Span.Start, 1, root.Span.StartLine, root.Span.StartColumn, root.Span.StartLine, root.Span.StartColumn + 1), $"A spec requires '{field}': {what}.");
+                return null;
+            }
+            if (property.Value is JsonString text && text.Value.Length > 0)
+                return text;
+            diagnostics.Add(DiagnosticDescriptors.WrongType, property.Value.Span, $"'{field}' must be a non-empty string: {what}.");
+            return null;
+        }
+
+        private static JsonString? OptionalString(IReadOnlyDictionary<string, JsonProperty> merged, string field, DiagnosticBag diagnostics)
+        {
+            if (!merged.TryGetValue(field, out var property))
+                return null;
+            if (property.Value is JsonString text)
+                return text;
+            diagnostics.Add(DiagnosticDescriptors.WrongType, property.Value.Span, $"'{field}' must be a string.");
+            return null;
+        }
+
+        private static IEnumerable<SpecOutcome> ReportDuplicateTypes(List<SpecOutcome> outcomes)
+        {
+            var firstByType = new Dictionary<string, SpecOutcome>(StringComparer.Ordinal);
+            foreach (var outcome in outcomes)
+            {
+                if (outcome.Unit is null)
+                {
+                    yield return outcome;
+                    continue;
+                }
+
+                var header = outcome.Unit.Header;
+                var type = header.Namespace + "." + header.Name;
+                if (!firstByType.TryGetValue(type, out var first))
+                {
+                    firstByType[type] = outcome;
+                    yield return outcome;
+                    continue;
+                }
+
+                var bag = new DiagnosticBag();
+                bag.Add(DiagnosticDescriptors.DuplicateName, header.NameSpan, $"'{type}' is already generated from {first.Unit!.Header.SpecPath}; give one of the specs another 'name' or 'namespace'.");
+                yield return new SpecOutcome(outcome.Path, outcome.Diagnostics.Concat(bag.ToEquatableArray()).ToEquatableArray(), null);
+            }
+        }
+
+        private static bool IsIdentifier(string text) =>
+            SyntaxFacts.IsValidIdentifier(text) && SyntaxFacts.GetKeywordKind(text) == SyntaxKind.None;
+
+        private static string KnownFamilies() => string.Join(", ", ModelFamilies.All.Select(f => $"\"{f.Name}\""));
+
+        private static string Normalize(string path)
+        {
+            try
+            {
+                return Path.GetFullPath(path).Replace('\\', '/');
+            }
+            catch (Exception e) when (e is ArgumentException || e is NotSupportedException || e is PathTooLongException)
+            {
+                return path.Replace('\\', '/');
+            }
+        }
+
+        private static string RelativeSpecPath(string path, string projectDirectory)
+        {
+            var file = Normalize(path);
+            if (projectDirectory.Length == 0)
+                return Path.GetFileName(file);
+            var directory = Normalize(projectDirectory).TrimEnd('/') + "/";
+            try
+            {
+                var relative = new Uri("file://" + directory).MakeRelativeUri(new Uri("file://" + file));
+                return Uri.UnescapeDataString(relative.OriginalString);
+            }
+            catch (UriFormatException)
+            {
+                return Path.GetFileName(file);
+            }
+        }
+    }
+}

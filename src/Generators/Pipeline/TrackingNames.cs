@@ -1,0 +1,10 @@
+namespace ModelGen.Generators.Pipeline
+{
+    /// <summary>Names of the pipeline steps, for incremental-caching tests.</summary>
+    public static class TrackingNames
+    {
+        public const string ParsedSpecs = nameof(ParsedSpecs);
+        public const string Options = nameof(Options);
+        public const string ResolvedSpecs = nameof(ResolvedSpecs);
+    }
+}

@@ -1,0 +1,35 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Layers.Common;
+
+/// <summary>LayerNorm over the channel axis of an NCHW map (SAM's and timm's LayerNorm2d): parameters <c>weight</c>, <c>bias</c>.</summary>
+public sealed class LayerNorm2d : ExplicitModule<Tensor, Tensor>
+{
+    private readonly double _eps;
+
+    public LayerNorm2d(long channels, double eps) : base(nameof(LayerNorm2d))
+    {
+        _eps = eps;
+        Weight = new Parameter(ones(channels));
+        Bias = new Parameter(zeros(channels));
+        register_parameter("weight", Weight);
+        register_parameter("bias", Bias);
+    }
+
+    public Parameter Weight { get; }
+
+    public Parameter Bias { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var mean = x.mean([1], keepdim: true);
+        var centered = x - mean;
+        var variance = centered.pow(2).mean([1], keepdim: true);
+        var normalized = centered / (variance + _eps).sqrt();
+        var result = normalized * Weight.view(1, -1, 1, 1) + Bias.view(1, -1, 1, 1);
+        return result.MoveToOuterDisposeScope();
+    }
+}

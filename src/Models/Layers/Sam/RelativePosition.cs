@@ -1,0 +1,52 @@
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Layers.Sam;
+
+/// <summary>Decomposed relative position embeddings (MViTv2), as SAM's attention adds them.</summary>
+public static class RelativePosition
+{
+    /// <summary>
+    /// The (qSize, kSize, C) embeddings for every query/key offset along one axis. A table whose
+    /// length is not 2·max(qSize, kSize) − 1 is first resized by linear interpolation.
+    /// </summary>
+    public static Tensor Get(long qSize, long kSize, Tensor relPos)
+    {
+        using var scope = NewDisposeScope();
+        var maxRelDist = 2 * Math.Max(qSize, kSize) - 1;
+        var table = relPos;
+        if (relPos.shape[0] != maxRelDist)
+        {
+            var resized = nn.functional.interpolate(
+                relPos.reshape(1, relPos.shape[0], -1).permute(0, 2, 1),
+                [maxRelDist],
+                mode: InterpolationMode.Linear,
+                align_corners: false);
+            table = resized.reshape(-1, maxRelDist).permute(1, 0);
+        }
+
+        var qScale = Math.Max((double)kSize / qSize, 1.0);
+        var kScale = Math.Max((double)qSize / kSize, 1.0);
+        var qCoords = arange(qSize, ScalarType.Float64).unsqueeze(1) * qScale;
+        var kCoords = arange(kSize, ScalarType.Float64).unsqueeze(0) * kScale;
+        var relative = (qCoords - kCoords + (kSize - 1) * kScale).to(ScalarType.Int64);
+        return table[relative].MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Adds the height and width terms to an attention map of shape (B, qH·qW, kH·kW).</summary>
+    public static Tensor AddDecomposed(Tensor attention, Tensor q, Tensor relPosH, Tensor relPosW, (long H, long W) qSize, (long H, long W) kSize)
+    {
+        using var scope = NewDisposeScope();
+        var rh = Get(qSize.H, kSize.H, relPosH);
+        var rw = Get(qSize.W, kSize.W, relPosW);
+        var batch = q.shape[0];
+        var dim = q.shape[2];
+        var rq = q.reshape(batch, qSize.H, qSize.W, dim);
+        var relH = einsum("bhwc,hkc->bhwk", rq, rh);
+        var relW = einsum("bhwc,wkc->bhwk", rq, rw);
+        var result = (attention.view(batch, qSize.H, qSize.W, kSize.H, kSize.W)
+                      + relH.unsqueeze(-1)
+                      + relW.unsqueeze(-2))
+            .view(batch, qSize.H * qSize.W, kSize.H * kSize.W);
+        return result.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,66 @@
+using ModelGen.Models.Layers.Common;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Layers.Sam;
+
+/// <summary>
+/// SAM's multi-head self-attention over an NHWC token map with optional decomposed relative
+/// positions: parameters <c>qkv</c>, <c>proj</c>, <c>rel_pos_h</c>, <c>rel_pos_w</c>.
+/// </summary>
+public sealed class SamAttention : ExplicitModule<Tensor, Tensor>
+{
+    private readonly long _numHeads;
+    private readonly double _scale;
+
+    /// <param name="relPosSize">The token grid side the relative position tables are sized for (the window, or the whole grid for global attention).</param>
+    public SamAttention(long dim, long numHeads, bool qkvBias, bool useRelPos, long relPosSize) : base(nameof(SamAttention))
+    {
+        _numHeads = numHeads;
+        var headDim = dim / numHeads;
+        _scale = Math.Pow(headDim, -0.5);
+        Qkv = nn.Linear(dim, dim * 3, hasBias: qkvBias);
+        Proj = nn.Linear(dim, dim);
+        register_module("qkv", Qkv);
+        register_module("proj", Proj);
+        if (useRelPos)
+        {
+            RelPosH = new Parameter(zeros(2 * relPosSize - 1, headDim));
+            RelPosW = new Parameter(zeros(2 * relPosSize - 1, headDim));
+            register_parameter("rel_pos_h", RelPosH);
+            register_parameter("rel_pos_w", RelPosW);
+        }
+    }
+
+    public Linear Qkv { get; }
+
+    public Linear Proj { get; }
+
+    public Parameter? RelPosH { get; }
+
+    public Parameter? RelPosW { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, height, width) = (x.shape[0], x.shape[1], x.shape[2]);
+        var tokens = height * width;
+        var qkv = Qkv.call(x)
+            .reshape(batch, tokens, 3, _numHeads, -1)
+            .permute(2, 0, 3, 1, 4)
+            .reshape(3, batch * _numHeads, tokens, -1);
+        var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
+
+        var attention = matmul(q * _scale, k.transpose(-2, -1));
+        if (RelPosH is not null && RelPosW is not null)
+            attention = RelativePosition.AddDecomposed(attention, q, RelPosH, RelPosW, (height, width), (height, width));
+        attention = attention.softmax(-1);
+
+        var output = matmul(attention, v)
+            .view(batch, _numHeads, height, width, -1)
+            .permute(0, 2, 3, 1, 4)
+            .reshape(batch, height, width, -1);
+        return Proj.call(output).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,29 @@
+using ModelGen.Models.Layers.Common;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Layers.Sam;
+
+/// <summary>SAM's MLP block: <c>lin1</c>, exact GELU, <c>lin2</c>.</summary>
+public sealed class SamMlp : ExplicitModule<Tensor, Tensor>
+{
+    public SamMlp(long embeddingDim, long mlpDim) : base(nameof(SamMlp))
+    {
+        Lin1 = nn.Linear(embeddingDim, mlpDim);
+        Lin2 = nn.Linear(mlpDim, embeddingDim);
+        register_module("lin1", Lin1);
+        register_module("lin2", Lin2);
+    }
+
+    public Linear Lin1 { get; }
+
+    public Linear Lin2 { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var hidden = Lin1.call(x);
+        using var activated = nn.functional.gelu(hidden);
+        return Lin2.call(activated);
+    }
+}
