@@ -1,0 +1,42 @@
+using Microsoft.CodeAnalysis;
+using ModelGen.Generators.Tests.Testing;
+
+namespace ModelGen.Generators.Tests;
+
+/// <summary>
+/// Every folder of Gallery/ is a project with one or more bad specs; its diagnostics, as
+/// <c>dotnet build</c> prints them, are snapshotted.
+/// </summary>
+public sealed class DiagnosticGalleryTests
+{
+    private static readonly string Gallery = Path.Combine(RepositoryPaths.Root, "tests", "ModelGen.Generators.Tests", "Gallery");
+
+    public static TheoryData<string> Cases()
+    {
+        var data = new TheoryData<string>();
+        foreach (var directory in Directory.EnumerateDirectories(Gallery).Order(StringComparer.Ordinal))
+            data.Add(Path.GetFileName(directory));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Diagnostics_match_their_snapshot(string @case)
+    {
+        var directory = Path.Combine(Gallery, @case) + "/";
+        var specs = Directory.EnumerateFiles(directory, "*.model.json").Order(StringComparer.Ordinal)
+            .Select(path => (AdditionalText)new InMemoryAdditionalText(path, File.ReadAllText(path)))
+            .ToList();
+
+        var (result, output) = GeneratorHarness.Run(specs, directory);
+
+        Assert.NotEmpty(result.Diagnostics);
+        Assert.All(result.Diagnostics, d =>
+        {
+            Assert.StartsWith("MG", d.Id);
+            Assert.StartsWith(directory, d.Location.GetLineSpan().Path);
+        });
+        Assert.Empty(GeneratorHarness.CompilationErrors(output));
+        Snapshot.Match(GeneratorHarness.Format(result.Diagnostics).Replace(directory, ""), "Gallery." + @case, "txt");
+    }
+}

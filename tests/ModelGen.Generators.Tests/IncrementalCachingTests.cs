@@ -1,0 +1,75 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using ModelGen.Generators.Pipeline;
+using ModelGen.Generators.Tests.Testing;
+
+namespace ModelGen.Generators.Tests;
+
+public sealed class IncrementalCachingTests
+{
+    private const string First = """
+        {
+          "name": "FirstVariant",
+          "family": "sam-vit",
+          "imageSize": 256, "embedDim": 64, "depth": 4, "numHeads": 4,
+          "globalAttnIndexes": [1, 3]
+        }
+        """;
+
+    private const string Second = """
+        {
+          "name": "SecondVariant",
+          "family": "sam-vit",
+          "imageSize": 128, "embedDim": 48, "depth": 2, "numHeads": 3, "windowSize": 4,
+          "globalAttnIndexes": [1]
+        }
+        """;
+
+    [Fact]
+    public void Editing_one_spec_reparses_and_reemits_only_that_spec()
+    {
+        var first = Spec("first.model.json", First);
+        var second = Spec("second.model.json", Second);
+        var compilation = GeneratorHarness.CreateCompilation();
+        var driver = GeneratorHarness.CreateDriver([first, second], trackSteps: true).RunGenerators(compilation);
+
+        var edited = Spec("second.model.json", Second.Replace("\"depth\": 2", "\"depth\": 3").Replace("[1]", "[2]"));
+        driver = driver.ReplaceAdditionalText(second, edited).RunGenerators(compilation);
+        var run = driver.GetRunResult().Results.Single();
+
+        Assert.Equal([IncrementalStepRunReason.Cached, IncrementalStepRunReason.Modified], Reasons(run, TrackingNames.ParsedSpecs));
+        Assert.Equal([IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Modified], Reasons(run, TrackingNames.ResolvedSpecs));
+        Assert.Equal(2, run.GeneratedSources.Length);
+    }
+
+    [Fact]
+    public void Editing_csharp_code_reemits_nothing()
+    {
+        var compilation = GeneratorHarness.CreateCompilation("class A { }");
+        var driver = GeneratorHarness.CreateDriver([Spec("first.model.json", First), Spec("second.model.json", Second)], trackSteps: true)
+            .RunGenerators(compilation);
+
+        var changed = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("class B { }"));
+        var run = driver.RunGenerators(changed).GetRunResult().Results.Single();
+
+        Assert.All(Reasons(run, TrackingNames.ParsedSpecs), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        Assert.All(Reasons(run, TrackingNames.ResolvedSpecs), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        Assert.All(run.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs), o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
+    public void Pipeline_values_hold_no_compilation_symbols_or_additional_texts()
+    {
+        var driver = GeneratorHarness.CreateDriver([Spec("first.model.json", First)], trackSteps: true).RunGenerators(GeneratorHarness.CreateCompilation());
+        var run = driver.GetRunResult().Results.Single();
+
+        foreach (var step in run.TrackedSteps.Where(s => s.Key is TrackingNames.ParsedSpecs or TrackingNames.ResolvedSpecs).SelectMany(s => s.Value))
+            foreach (var (value, _) in step.Outputs)
+                Assert.False(value is Compilation or ISymbol or AdditionalText, $"{step.Name} carries a {value.GetType().Name}");
+    }
+
+    private static AdditionalText Spec(string name, string text) => new InMemoryAdditionalText(GeneratorHarness.ProjectDirectory + name, text);
+
+    private static IncrementalStepRunReason[] Reasons(GeneratorRunResult run, string step) =>
+        run.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
+}
