@@ -1,0 +1,32 @@
+using System.CommandLine;
+using ModelGen.Cli;
+
+var nameArgument = new Argument<string>("name") { Description = "The backbone's class name, e.g. SamVitB (see 'list')." };
+var sizeOption = new Option<int?>("--size") { Description = "Input side in pixels (default: the variant's native image size)." };
+var imageOption = new Option<FileInfo?>("--image") { Description = "A PNG or JPEG to run on (default: a generated test pattern)." };
+var weightsOption = new Option<FileInfo?>("--weights") { Description = "A .safetensors file with upstream parameter names to load first." };
+var repeatOption = new Option<int>("--repeat") { Description = "Timed forward passes after one warm-up pass.", DefaultValueFactory = _ => 3 };
+var threadsOption = new Option<int?>("--threads") { Description = "Intra-op threads for LibTorch (default: LibTorch's choice)." };
+
+var list = new Command("list", "List the registered backbones.");
+list.SetAction(_ => BackboneCommands.List(Console.Out));
+
+var describe = new Command("describe", "Show a backbone's config, outputs and parameter count.") { nameArgument };
+describe.SetAction(result => BackboneCommands.Describe(Console.Out, result.GetValue(nameArgument)!));
+
+var run = new Command("run", "Build a backbone, run it on an image and report feature shapes, parameter count and time.")
+{
+    nameArgument, sizeOption, imageOption, weightsOption, repeatOption, threadsOption,
+};
+run.SetAction(result => BackboneCommands.Run(
+    Console.Out,
+    new RunOptions(
+        result.GetValue(nameArgument)!,
+        result.GetValue(sizeOption),
+        result.GetValue(imageOption),
+        result.GetValue(weightsOption),
+        result.GetValue(repeatOption),
+        result.GetValue(threadsOption))));
+
+var root = new RootCommand("ModelGen: backbones generated from *.model.json specs, run with TorchSharp.") { list, describe, run };
+return root.Parse(args).Invoke();
