@@ -30,6 +30,9 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
 
     public void LoadWeights(string path, bool strict = true) => WeightLoader.Load(this, path, strict);
 
+    /// <summary>Writes the state dict (parameters and buffers, upstream names) as a <c>.safetensors</c> file.</summary>
+    public void SaveWeights(string path) => SafetensorsWriter.Write(path, state_dict());
+
     /// <summary>Checks the batch the way every backbone needs it: NCHW with the expected channels.</summary>
     protected static void RequireImageBatch(Tensor images, long channels, long sizeMultiple)
     {

@@ -1,0 +1,34 @@
+using ModelGen.Models.Backbones;
+using ModelGen.Models.Sam;
+
+namespace ModelGen.Models.Tests.Backbones;
+
+public sealed class ModelZooTests
+{
+    [Fact]
+    public void Built_in_and_project_variants_are_registered_by_class_name()
+    {
+        _ = new SamVitBConfig();
+        Assert.True(ModelZoo.Contains("SamVitB"));
+        Assert.True(ModelZoo.Contains("SamTinyW14"));
+        var registration = ModelZoo.Describe("SamVitB");
+        Assert.Equal("sam-vit", registration.Config.Family);
+        Assert.Equal(SamVitB.Features, registration.FeatureInfo);
+    }
+
+    [Fact]
+    public void Create_builds_the_named_variant()
+    {
+        using var backbone = ModelZoo.Create("SamTinyW3");
+        Assert.IsType<Sam.SamTinyW3>(backbone);
+        Assert.Equal(["layer1", "layer2", "layer3", "neck"], backbone.FeatureInfo.Select(f => f.Name));
+    }
+
+    [Fact]
+    public void An_unknown_name_says_what_is_known_and_suggests_the_closest()
+    {
+        var error = Assert.Throws<KeyNotFoundException>(() => ModelZoo.Create("SamVitb"));
+        Assert.Contains("Did you mean 'SamVitB'?", error.Message);
+        Assert.Contains("SamVitH", error.Message);
+    }
+}
