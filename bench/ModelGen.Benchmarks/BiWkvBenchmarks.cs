@@ -1,0 +1,82 @@
+using BenchmarkDotNet.Attributes;
+using ModelGen.Models.Operators;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ModelGen.Benchmarks;
+
+/// <summary>
+/// Bi-WKV at a VITAMIN-like size (B=1, T=4096 tokens = 64x64, C=384), against one 384x384 linear layer on the same
+/// tokens: the operator should cost well under such a layer.
+/// </summary>
+[MemoryDiagnoser]
+public class BiWkvBenchmarks
+{
+    private const int Tokens = 4096;
+    private const int Channels = 384;
+
+    private Tensor _w = null!;
+    private Tensor _u = null!;
+    private Tensor _k = null!;
+    private Tensor _v = null!;
+    private Tensor _x = null!;
+    private nn.Module<Tensor, Tensor> _linear = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var generator = new Generator(7);
+        _w = (rand([Channels], generator: generator) * 8 - 4).div_(Tokens).requires_grad_(true);
+        _u = (rand([Channels], generator: generator) * 8 - 4).div_(Tokens).requires_grad_(true);
+        _k = randn([1, Tokens, Channels], generator: generator).requires_grad_(true);
+        _v = randn([1, Tokens, Channels], generator: generator).requires_grad_(true);
+        _x = randn([1, Tokens, Channels], generator: generator).requires_grad_(true);
+        _linear = nn.Linear(Channels, Channels);
+    }
+
+    [Benchmark]
+    public void BiWkvForward()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        BiWkv.Apply(_w, _u, _k, _v);
+    }
+
+    [Benchmark]
+    public void BiWkvForwardBackward()
+    {
+        using var scope = NewDisposeScope();
+        BiWkv.Apply(_w, _u, _k, _v).sum().backward();
+        ClearGradients(_w, _u, _k, _v);
+    }
+
+    [Benchmark(Baseline = true)]
+    public void LinearForward()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        _linear.call(_x);
+    }
+
+    [Benchmark]
+    public void LinearForwardBackward()
+    {
+        using var scope = NewDisposeScope();
+        _linear.call(_x).sum().backward();
+        ClearGradients([_x, .. _linear.parameters()]);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        foreach (var t in new[] { _w, _u, _k, _v, _x })
+            t.Dispose();
+        _linear.Dispose();
+    }
+
+    private static void ClearGradients(params Tensor[] tensors)
+    {
+        foreach (var t in tensors)
+            t.grad?.zero_();
+    }
+}

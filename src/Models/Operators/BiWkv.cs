@@ -1,0 +1,59 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Operators;
+
+/// <summary>
+/// The bidirectional WKV operator of Vision-RWKV, on the CPU:
+/// <code>
+/// y[b,t,c] = ( sum_{i != t} exp(-(|t-i| - 1) w[c] + k[b,i,c]) v[b,i,c] + exp(u[c] + k[b,t,c]) v[b,t,c] )
+///          / ( sum_{i != t} exp(-(|t-i| - 1) w[c] + k[b,i,c])          + exp(u[c] + k[b,t,c]) )
+/// </code>
+/// with <c>w</c> and <c>u</c> used as given (VRWKV_SpatialMix passes spatial_decay / T and spatial_first / T).
+/// Costs O(B·T·C) and is stable for any magnitude of k, w and u that float64 can represent.
+/// </summary>
+public static class BiWkv
+{
+    /// <summary>Evaluates the operator; in <see cref="BiWkvMode.Formula"/> it is differentiable in all four inputs.</summary>
+    /// <param name="w">Decay per channel, shape (C).</param>
+    /// <param name="u">Bonus of the token itself per channel, shape (C).</param>
+    /// <param name="k">Keys, shape (B, T, C).</param>
+    /// <param name="v">Values, shape (B, T, C).</param>
+    /// <param name="mode">The formula, or the arithmetic of the upstream CUDA kernel (forward only).</param>
+    /// <returns>y, shape (B, T, C), of the inputs' dtype.</returns>
+    public static Tensor Apply(Tensor w, Tensor u, Tensor k, Tensor v, BiWkvMode mode = BiWkvMode.Formula)
+    {
+        Validate(w, u, k, v);
+        if (mode == BiWkvMode.UpstreamKernel)
+        {
+            if (is_grad_enabled() && new[] { w, u, k, v }.Any(t => t.requires_grad))
+                throw new NotSupportedException(
+                    "BiWkv: the upstream-kernel mode has no backward; call it under torch.no_grad() or use BiWkvMode.Formula.");
+            return BiWkvCpu.Forward(w, u, k, v, mode);
+        }
+
+        using var scope = NewDisposeScope();
+        return BiWkvFunction.apply(w, u, k, v).MoveToOuterDisposeScope();
+    }
+
+    private static void Validate(Tensor w, Tensor u, Tensor k, Tensor v)
+    {
+        foreach (var (name, t) in new[] { ("w", w), ("u", u), ("k", k), ("v", v) })
+        {
+            if (t.device_type != DeviceType.CPU)
+                throw new NotSupportedException($"BiWkv runs on the CPU only; {name} is on {t.device}.");
+            if (t.dtype != k.dtype || (t.dtype != ScalarType.Float32 && t.dtype != ScalarType.Float64))
+                throw new ArgumentException(
+                    $"BiWkv needs w, u, k, v all float32 or all float64; got {w.dtype}, {u.dtype}, {k.dtype}, {v.dtype}.");
+        }
+        if (k.dim() != 3 || !k.shape.SequenceEqual(v.shape))
+            throw new ArgumentException(
+                $"BiWkv needs k and v of the same shape (B, T, C); got [{string.Join(", ", k.shape)}] and [{string.Join(", ", v.shape)}].");
+        var channels = k.shape[2];
+        if (w.dim() != 1 || w.shape[0] != channels || u.dim() != 1 || u.shape[0] != channels)
+            throw new ArgumentException(
+                $"BiWkv needs w and u of shape ({channels}); got [{string.Join(", ", w.shape)}] and [{string.Join(", ", u.shape)}].");
+        if (k.shape[1] > int.MaxValue || channels > int.MaxValue || k.shape[0] > int.MaxValue)
+            throw new ArgumentException("BiWkv: B, T and C must each fit in an int.");
+    }
+}

@@ -1,0 +1,290 @@
+using System.Runtime.Intrinsics;
+
+namespace ModelGen.Models.Operators;
+
+/// <summary>
+/// The Bi-WKV formula and its gradient in O(T·C). Every output is a weighted mean of <c>v</c>; the weights of the
+/// tokens left of t form a running sum over t (decay exp(-w) per step, new token exp(k)), likewise from the right, so
+/// one left-to-right and one right-to-left scan per (batch, channel) suffice. Sums are kept in log-scaled form
+/// (<see cref="LogScale"/>) in float64. Work is split into blocks of channels of one batch element; within a block the
+/// scans go over tokens and, per token, over groups of four channels, which are contiguous in memory.
+/// </summary>
+internal static unsafe class BiWkvFormulaKernel
+{
+    private const int ChannelsPerBlock = 16;
+    private const int GroupsPerBlock = ChannelsPerBlock / LaneIO.Width;
+    private const int ForwardFields = 3;
+    private const int BackwardFields = 5;
+
+    public static void Forward<TScalar>(BiWkvShape shape, double[] w, double[] u, nint k, nint v, nint y)
+        where TScalar : unmanaged
+    {
+        Parallel.For(0, shape.Batch * shape.BlocksPerBatch(ChannelsPerBlock),
+            () => GC.AllocateUninitializedArray<double>(shape.Tokens * ChannelsPerBlock * ForwardFields),
+            (block, _, scratch) =>
+            {
+                fixed (double* saved = scratch)
+                    ForwardBlock(shape, block, w, u, (TScalar*)k, (TScalar*)v, (TScalar*)y, saved);
+                return scratch;
+            },
+            _ => { });
+    }
+
+    /// <summary>
+    /// Gradients of <c>sum(gradY · y)</c>. <paramref name="gradW"/> and <paramref name="gradU"/> (length C) are
+    /// overwritten with sums over batch and tokens.
+    /// </summary>
+    public static void Backward<TScalar>(BiWkvShape shape, double[] w, double[] u, nint k, nint v, nint gradY,
+        nint gradK, nint gradV, double[] gradW, double[] gradU) where TScalar : unmanaged
+    {
+        var gradWPerBatch = new double[shape.Batch * shape.Channels];
+        var gradUPerBatch = new double[shape.Batch * shape.Channels];
+        Parallel.For(0, shape.Batch * shape.BlocksPerBatch(ChannelsPerBlock),
+            () => GC.AllocateUninitializedArray<double>(shape.Tokens * ChannelsPerBlock * BackwardFields),
+            (block, _, scratch) =>
+            {
+                fixed (double* saved = scratch)
+                    BackwardBlock(shape, block, w, u, (TScalar*)k, (TScalar*)v, (TScalar*)gradY, (TScalar*)gradK,
+                        (TScalar*)gradV, gradWPerBatch, gradUPerBatch, saved);
+                return scratch;
+            },
+            _ => { });
+
+        Array.Clear(gradW);
+        Array.Clear(gradU);
+        for (var b = 0; b < shape.Batch; b++)
+        for (var c = 0; c < shape.Channels; c++)
+        {
+            gradW[c] += gradWPerBatch[b * shape.Channels + c];
+            gradU[c] += gradUPerBatch[b * shape.Channels + c];
+        }
+    }
+
+    private static int Lanes(int count, int group) => Math.Min(LaneIO.Width, count - group * LaneIO.Width);
+
+    private static int Groups(int count) => (count + LaneIO.Width - 1) / LaneIO.Width;
+
+    /// <remarks><c>saved</c> holds per token the left sums (numerator, denominator mantissas, exponent) before that token.</remarks>
+    private static void ForwardBlock<TScalar>(BiWkvShape shape, int block, double[] w, double[] u, TScalar* k,
+        TScalar* v, TScalar* y, double* saved) where TScalar : unmanaged
+    {
+        var (batch, firstChannel, count) = shape.Block(block, ChannelsPerBlock);
+        var groups = Groups(count);
+        Span<Vector256<double>> decay = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> bonus = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> num = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> den = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> exponent = stackalloc Vector256<double>[GroupsPerBlock];
+        for (var g = 0; g < groups; g++)
+        {
+            decay[g] = LaneIO.Load(w, firstChannel + g * LaneIO.Width, Lanes(count, g));
+            bonus[g] = LaneIO.Load(u, firstChannel + g * LaneIO.Width, Lanes(count, g));
+        }
+
+        num.Clear();
+        den.Clear();
+        exponent.Fill(Vector256.Create(LogScale.Empty));
+        for (var t = 0; t < shape.Tokens; t++)
+        {
+            var offset = shape.Offset(batch, t, firstChannel);
+            var slot = saved + (long)t * ForwardFields * ChannelsPerBlock;
+            for (var g = 0; g < groups; g++)
+            {
+                var lanes = Lanes(count, g);
+                var lane = g * LaneIO.Width;
+                var kt = LaneIO.Load(k + offset + lane, lanes);
+                var vt = LaneIO.Load(v + offset + lane, lanes);
+                num[g].Store(slot + lane);
+                den[g].Store(slot + ChannelsPerBlock + lane);
+                exponent[g].Store(slot + 2 * ChannelsPerBlock + lane);
+                var (old, term) = LogScale.Step(ref exponent[g], decay[g], kt);
+                num[g] = old * num[g] + term * vt;
+                den[g] = old * den[g] + term;
+            }
+        }
+
+        num.Clear();
+        den.Clear();
+        exponent.Fill(Vector256.Create(LogScale.Empty));
+        for (var t = shape.Tokens - 1; t >= 0; t--)
+        {
+            var offset = shape.Offset(batch, t, firstChannel);
+            var slot = saved + (long)t * ForwardFields * ChannelsPerBlock;
+            for (var g = 0; g < groups; g++)
+            {
+                var lanes = Lanes(count, g);
+                var lane = g * LaneIO.Width;
+                var kt = LaneIO.Load(k + offset + lane, lanes);
+                var vt = LaneIO.Load(v + offset + lane, lanes);
+                var leftNum = Vector256.Load(slot + lane);
+                var leftDen = Vector256.Load(slot + ChannelsPerBlock + lane);
+                var leftExponent = Vector256.Load(slot + 2 * ChannelsPerBlock + lane);
+                var (left, right, self) = LogScale.Align(leftExponent, exponent[g], bonus[g] + kt, out _);
+                var yt = (leftNum * left + num[g] * right + vt * self) / (leftDen * left + den[g] * right + self);
+                LaneIO.Store(yt, y + offset + lane, lanes);
+                var (old, term) = LogScale.Step(ref exponent[g], decay[g], kt);
+                num[g] = old * num[g] + term * vt;
+                den[g] = old * den[g] + term;
+            }
+        }
+    }
+
+    /// <summary>
+    /// With S_t the denominator at t and q_t = gradY_t / S_t: gradV_i = sum_t q_t e(t,i) and
+    /// gradK_i = sum_t q_t e(t,i) (v_i - y_t), where e(t,i) is the weight of token i in y_t; the sums over t are two
+    /// more scans with the same decay. gradU and gradW need the derivative of the weights by w, which is
+    /// -(|t-i|-1) e(t,i), carried as extra running sums (the "distance-weighted" sums below).
+    /// </summary>
+    /// <remarks>
+    /// <c>saved</c> holds per token, first: the left sums before that token (numerator, denominator, their distance-weighted versions,
+    /// exponent); then, after the right-to-left pass: q_t as mantissa and exponent, y_t, and the parts of gradV and
+    /// gradK from tokens at or right of t.
+    /// </remarks>
+    private static void BackwardBlock<TScalar>(BiWkvShape shape, int block, double[] w, double[] u, TScalar* k,
+        TScalar* v, TScalar* gradY, TScalar* gradK, TScalar* gradV, double[] gradWPerBatch, double[] gradUPerBatch,
+        double* saved) where TScalar : unmanaged
+    {
+        const int stride = BackwardFields * ChannelsPerBlock;
+        var (batch, firstChannel, count) = shape.Block(block, ChannelsPerBlock);
+        var groups = Groups(count);
+        Span<Vector256<double>> decay = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> bonus = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> num = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> den = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> distanceNum = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> distanceDen = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> exponent = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> adjoint = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> adjointTimesY = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> adjointExponent = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> gradW = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> gradU = stackalloc Vector256<double>[GroupsPerBlock];
+        for (var g = 0; g < groups; g++)
+        {
+            decay[g] = LaneIO.Load(w, firstChannel + g * LaneIO.Width, Lanes(count, g));
+            bonus[g] = LaneIO.Load(u, firstChannel + g * LaneIO.Width, Lanes(count, g));
+        }
+
+        num.Clear();
+        den.Clear();
+        distanceNum.Clear();
+        distanceDen.Clear();
+        exponent.Fill(Vector256.Create(LogScale.Empty));
+        for (var t = 0; t < shape.Tokens; t++)
+        {
+            var offset = shape.Offset(batch, t, firstChannel);
+            var slot = saved + (long)t * stride;
+            for (var g = 0; g < groups; g++)
+            {
+                var lanes = Lanes(count, g);
+                var lane = g * LaneIO.Width;
+                var kt = LaneIO.Load(k + offset + lane, lanes);
+                var vt = LaneIO.Load(v + offset + lane, lanes);
+                num[g].Store(slot + lane);
+                den[g].Store(slot + ChannelsPerBlock + lane);
+                distanceNum[g].Store(slot + 2 * ChannelsPerBlock + lane);
+                distanceDen[g].Store(slot + 3 * ChannelsPerBlock + lane);
+                exponent[g].Store(slot + 4 * ChannelsPerBlock + lane);
+                var (old, term) = LogScale.Step(ref exponent[g], decay[g], kt);
+                distanceNum[g] = old * (distanceNum[g] + num[g]);
+                distanceDen[g] = old * (distanceDen[g] + den[g]);
+                num[g] = old * num[g] + term * vt;
+                den[g] = old * den[g] + term;
+            }
+        }
+
+        num.Clear();
+        den.Clear();
+        distanceNum.Clear();
+        distanceDen.Clear();
+        exponent.Fill(Vector256.Create(LogScale.Empty));
+        adjoint.Clear();
+        adjointTimesY.Clear();
+        adjointExponent.Fill(Vector256.Create(LogScale.Empty));
+        gradW.Clear();
+        gradU.Clear();
+        for (var t = shape.Tokens - 1; t >= 0; t--)
+        {
+            var offset = shape.Offset(batch, t, firstChannel);
+            var slot = saved + (long)t * stride;
+            for (var g = 0; g < groups; g++)
+            {
+                var lanes = Lanes(count, g);
+                var lane = g * LaneIO.Width;
+                var kt = LaneIO.Load(k + offset + lane, lanes);
+                var vt = LaneIO.Load(v + offset + lane, lanes);
+                var gt = LaneIO.Load(gradY + offset + lane, lanes);
+                var leftNum = Vector256.Load(slot + lane);
+                var leftDen = Vector256.Load(slot + ChannelsPerBlock + lane);
+                var leftDistanceNum = Vector256.Load(slot + 2 * ChannelsPerBlock + lane);
+                var leftDistanceDen = Vector256.Load(slot + 3 * ChannelsPerBlock + lane);
+                var leftExponent = Vector256.Load(slot + 4 * ChannelsPerBlock + lane);
+
+                var (left, right, self) = LogScale.Align(leftExponent, exponent[g], bonus[g] + kt, out var max);
+                var denominator = leftDen * left + den[g] * right + self;
+                var yt = (leftNum * left + num[g] * right + vt * self) / denominator;
+                var qt = gt / denominator;
+                var selfWeight = qt * self;
+                gradU[g] += selfWeight * (vt - yt);
+                gradW[g] -= qt * ((leftDistanceNum - yt * leftDistanceDen) * left
+                                  + (distanceNum[g] - yt * distanceDen[g]) * right);
+
+                var fromRight = Vector256.Exp(kt + adjointExponent[g]);
+                var gradVPart = selfWeight + adjoint[g] * fromRight;
+                var gradKPart = selfWeight * (vt - yt) + (vt * adjoint[g] - adjointTimesY[g]) * fromRight;
+                qt.Store(slot + lane);
+                (-max).Store(slot + ChannelsPerBlock + lane);
+                yt.Store(slot + 2 * ChannelsPerBlock + lane);
+                gradVPart.Store(slot + 3 * ChannelsPerBlock + lane);
+                gradKPart.Store(slot + 4 * ChannelsPerBlock + lane);
+
+                var (adjointOld, adjointTerm) = LogScale.Step(ref adjointExponent[g], decay[g], -max);
+                adjoint[g] = adjointOld * adjoint[g] + adjointTerm * qt;
+                adjointTimesY[g] = adjointOld * adjointTimesY[g] + adjointTerm * qt * yt;
+
+                var (old, term) = LogScale.Step(ref exponent[g], decay[g], kt);
+                distanceNum[g] = old * (distanceNum[g] + num[g]);
+                distanceDen[g] = old * (distanceDen[g] + den[g]);
+                num[g] = old * num[g] + term * vt;
+                den[g] = old * den[g] + term;
+            }
+        }
+
+        adjoint.Clear();
+        adjointTimesY.Clear();
+        adjointExponent.Fill(Vector256.Create(LogScale.Empty));
+        for (var t = 0; t < shape.Tokens; t++)
+        {
+            var offset = shape.Offset(batch, t, firstChannel);
+            var slot = saved + (long)t * stride;
+            for (var g = 0; g < groups; g++)
+            {
+                var lanes = Lanes(count, g);
+                var lane = g * LaneIO.Width;
+                var kt = LaneIO.Load(k + offset + lane, lanes);
+                var vt = LaneIO.Load(v + offset + lane, lanes);
+                var qt = Vector256.Load(slot + lane);
+                var qtExponent = Vector256.Load(slot + ChannelsPerBlock + lane);
+                var yt = Vector256.Load(slot + 2 * ChannelsPerBlock + lane);
+                var gradVPart = Vector256.Load(slot + 3 * ChannelsPerBlock + lane);
+                var gradKPart = Vector256.Load(slot + 4 * ChannelsPerBlock + lane);
+
+                var fromLeft = Vector256.Exp(kt + adjointExponent[g]);
+                LaneIO.Store(gradVPart + adjoint[g] * fromLeft, gradV + offset + lane, lanes);
+                LaneIO.Store(gradKPart + (vt * adjoint[g] - adjointTimesY[g]) * fromLeft, gradK + offset + lane, lanes);
+
+                var (adjointOld, adjointTerm) = LogScale.Step(ref adjointExponent[g], decay[g], qtExponent);
+                adjoint[g] = adjointOld * adjoint[g] + adjointTerm * qt;
+                adjointTimesY[g] = adjointOld * adjointTimesY[g] + adjointTerm * qt * yt;
+            }
+        }
+
+        for (var g = 0; g < groups; g++)
+        for (var lane = 0; lane < Lanes(count, g); lane++)
+        {
+            var index = batch * shape.Channels + firstChannel + g * LaneIO.Width + lane;
+            gradWPerBatch[index] = gradW[g].GetElement(lane);
+            gradUPerBatch[index] = gradU[g].GetElement(lane);
+        }
+    }
+}

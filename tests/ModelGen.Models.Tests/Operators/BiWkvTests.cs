@@ -1,0 +1,206 @@
+using ModelGen.Models.Operators;
+using ModelGen.Models.Tests.Testing;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Tests.Operators;
+
+public class BiWkvTests
+{
+    private const double Float64Tolerance = 1e-9;
+
+    [Theory]
+    [InlineData("", "y")]
+    [InlineData("_long", "y_long")]
+    public void Formula_MatchesFixture(string suffix, string output)
+    {
+        using var scope = NewDisposeScope();
+        using var fixture = FixtureCase.Load("vitamin/bi_wkv");
+        var y = BiWkv.Apply(fixture.Read("w" + suffix), fixture.Read("u" + suffix), fixture.Read("k" + suffix),
+            fixture.Read("v" + suffix));
+
+        Assert.Equal(ScalarType.Float32, y.dtype);
+        TensorAssert.Close(fixture.Read(output), y, fixture.Atol(output), fixture.Rtol, output);
+    }
+
+    [Theory]
+    [InlineData("", "y_kernel")]
+    [InlineData("_long", "y_long_kernel")]
+    public void UpstreamKernelMode_MatchesFixture(string suffix, string output)
+    {
+        using var scope = NewDisposeScope();
+        using var fixture = FixtureCase.Load("vitamin/bi_wkv");
+        var y = BiWkv.Apply(fixture.Read("w" + suffix), fixture.Read("u" + suffix), fixture.Read("k" + suffix),
+            fixture.Read("v" + suffix), BiWkvMode.UpstreamKernel);
+
+        TensorAssert.Close(fixture.Read(output), y, fixture.Atol(output), fixture.Rtol, output);
+    }
+
+    [Fact]
+    public void UpstreamKernelMode_UpToThirtyTwoTokens_IsFormulaWithBonusPlusDecay()
+    {
+        using var scope = NewDisposeScope();
+        var (w, u, k, v) = RandomInputs(batch: 2, tokens: 29, channels: 6, keyScale: 20, seed: 5);
+
+        var kernel = BiWkv.Apply(w, u, k, v, BiWkvMode.UpstreamKernel);
+        var formula = BiWkv.Apply(w, u + w, k, v);
+
+        // The kernel's 1e-6 in a denominator that is at least 1 moves y by at most 1e-6 relative.
+        TensorAssert.Close(formula, kernel, 1e-6, 1e-5, "kernel vs formula with u + w");
+        Assert.True((kernel - BiWkv.Apply(w, u, k, v)).abs().max().item<double>() > 1e-3,
+            "the kernel mode should differ from the formula");
+    }
+
+    [Fact]
+    public void UpstreamKernelMode_RefusesGradients()
+    {
+        using var scope = NewDisposeScope();
+        var (w, u, k, v) = RandomInputs(batch: 1, tokens: 4, channels: 2, keyScale: 1, seed: 1);
+        w.requires_grad_(true);
+
+        Assert.Throws<NotSupportedException>(() => BiWkv.Apply(w, u, k, v, BiWkvMode.UpstreamKernel));
+    }
+
+    [Theory]
+    [InlineData(2, 37, 7, 3.0, 11)]
+    [InlineData(1, 64, 20, 60.0, 12)]
+    [InlineData(3, 1, 5, 60.0, 13)]
+    [InlineData(2, 50, 36, 60.0, 14)]
+    public void ForwardAndGradients_MatchNaiveReference(int batch, int tokens, int channels, double keyScale, int seed)
+    {
+        using var scope = NewDisposeScope();
+        var (w, u, k, v) = RandomInputs(batch, tokens, channels, keyScale, seed);
+        var gradY = randn([batch, tokens, channels], ScalarType.Float64, generator: new Generator((ulong)seed + 100));
+
+        var (y, grads) = ValueAndGradients(Formula, w, u, k, v, gradY);
+        var (yRef, gradsRef) = ValueAndGradients(Naive, w, u, k, v, gradY);
+
+        TensorAssert.Close(yRef, y, Float64Tolerance, Float64Tolerance, "y");
+        string[] names = ["dw", "du", "dk", "dv"];
+        for (var i = 0; i < 4; i++)
+            TensorAssert.Close(gradsRef[i], grads[i], Float64Tolerance, Float64Tolerance, names[i]);
+    }
+
+    [Fact]
+    public void Float32_IsCloseToFloat64()
+    {
+        using var scope = NewDisposeScope();
+        var (w, u, k, v) = RandomInputs(batch: 2, tokens: 300, channels: 19, keyScale: 30, seed: 21);
+
+        var y32 = BiWkv.Apply(w.to_type(ScalarType.Float32), u.to_type(ScalarType.Float32),
+            k.to_type(ScalarType.Float32), v.to_type(ScalarType.Float32));
+
+        Assert.Equal(ScalarType.Float32, y32.dtype);
+        TensorAssert.Close(Naive(w, u, k, v), y32, 1e-5, 1e-5, "float32 y");
+    }
+
+    [Fact]
+    public void Gradients_MatchFiniteDifferences()
+    {
+        using var scope = NewDisposeScope();
+        var (w, u, k, v) = RandomInputs(batch: 2, tokens: 6, channels: 3, keyScale: 2, seed: 31);
+        var gradY = randn([2, 6, 3], ScalarType.Float64, generator: new Generator(32));
+        var (_, grads) = ValueAndGradients(Formula, w, u, k, v, gradY);
+
+        Tensor[] inputs = [w, u, k, v];
+        string[] names = ["dw", "du", "dk", "dv"];
+        const double step = 1e-6;
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var flat = inputs[i].view(-1);
+            var numeric = zeros_like(flat);
+            for (var j = 0; j < flat.numel(); j++)
+            {
+                using var inner = NewDisposeScope();
+                var original = flat[j].item<double>();
+                flat[j] = original + step;
+                var plus = (BiWkv.Apply(w, u, k, v) * gradY).sum().item<double>();
+                flat[j] = original - step;
+                var minus = (BiWkv.Apply(w, u, k, v) * gradY).sum().item<double>();
+                flat[j] = original;
+                numeric[j] = (plus - minus) / (2 * step);
+            }
+            TensorAssert.Close(numeric.view_as(inputs[i]), grads[i], 1e-7, 1e-6, names[i]);
+        }
+    }
+
+    [Fact]
+    public void LongSequenceWithLargeKeys_IsFiniteAndExactAtSampledPositions()
+    {
+        using var scope = NewDisposeScope();
+        const int tokens = 65536;
+        var generator = new Generator(41);
+        var k = (rand([1, tokens, 4], ScalarType.Float64, generator: generator) * 120 - 60);
+        var v = randn([1, tokens, 4], ScalarType.Float64, generator: generator);
+        // Decays from growing (e^20 over the sequence) to strongly shrinking.
+        var w = tensor(new[] { -3e-4, 1e-4, 2e-3, 0.5 });
+        var u = tensor(new[] { 0.3, -1.0, 2.0, 0.0 });
+        var positions = tensor(new long[] { 0, 1, 2, 777, 4096, 30000, 32767, 32768, 50001, 65534, 65535 });
+        var gradY = zeros([1, tokens, 4], ScalarType.Float64);
+        gradY.index_put_(randn([1, positions.shape[0], 4], ScalarType.Float64, generator: generator),
+            TensorIndex.Colon, TensorIndex.Tensor(positions));
+
+        var (y, grads) = ValueAndGradients(Formula, w, u, k, v, gradY);
+        var (yRef, gradsRef) = ValueAndGradients(
+            (wr, ur, kr, vr) => NaiveAt(wr, ur, kr, vr, positions), w, u, k, v, gradY.index_select(1, positions));
+
+        Assert.True(y.isfinite().all().item<bool>(), "y has non-finite values");
+        TensorAssert.Close(yRef, y.index_select(1, positions), 1e-9, 1e-9, "y at sampled positions");
+        string[] names = ["dw", "du", "dk", "dv"];
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(grads[i].isfinite().all().item<bool>(), $"{names[i]} has non-finite values");
+            // dw sums terms growing with the distance (up to 65535) that largely cancel, so it gets a looser rtol.
+            TensorAssert.Close(gradsRef[i], grads[i], 1e-9, i == 0 ? 1e-6 : 1e-8, names[i]);
+        }
+    }
+
+    [Fact]
+    public void RejectsMixedDtypesAndBadShapes()
+    {
+        using var scope = NewDisposeScope();
+        var (w, u, k, v) = RandomInputs(batch: 1, tokens: 3, channels: 2, keyScale: 1, seed: 51);
+
+        Assert.Throws<ArgumentException>(() => BiWkv.Apply(w.to_type(ScalarType.Float32), u, k, v));
+        Assert.Throws<ArgumentException>(() => BiWkv.Apply(w, u, k, v[.., ..2]));
+        Assert.Throws<ArgumentException>(() => BiWkv.Apply(w[..1], u, k, v));
+    }
+
+    private static (Tensor W, Tensor U, Tensor K, Tensor V) RandomInputs(
+        int batch, int tokens, int channels, double keyScale, int seed)
+    {
+        var generator = new Generator((ulong)seed);
+        var w = randn([channels], ScalarType.Float64, generator: generator) * 0.5;
+        var u = randn([channels], ScalarType.Float64, generator: generator);
+        var k = (rand([batch, tokens, channels], ScalarType.Float64, generator: generator) * 2 - 1) * keyScale;
+        var v = randn([batch, tokens, channels], ScalarType.Float64, generator: generator);
+        return (w, u, k, v);
+    }
+
+    private static (Tensor Value, Tensor[] Gradients) ValueAndGradients(
+        Func<Tensor, Tensor, Tensor, Tensor, Tensor> op, Tensor w, Tensor u, Tensor k, Tensor v, Tensor gradY)
+    {
+        Tensor[] leaves = [w.detach().requires_grad_(true), u.detach().requires_grad_(true),
+            k.detach().requires_grad_(true), v.detach().requires_grad_(true)];
+        var y = op(leaves[0], leaves[1], leaves[2], leaves[3]);
+        (y * gradY).sum().backward();
+        return (y.detach(), leaves.Select(leaf => leaf.grad!.clone()).ToArray());
+    }
+
+    private static Tensor Formula(Tensor w, Tensor u, Tensor k, Tensor v) => BiWkv.Apply(w, u, k, v);
+
+    /// <summary>The formula as a softmax over all token pairs, O(T²).</summary>
+    private static Tensor Naive(Tensor w, Tensor u, Tensor k, Tensor v) =>
+        NaiveAt(w, u, k, v, arange(k.shape[1], ScalarType.Int64));
+
+    /// <summary>The formula at the given output positions only, O(T) each.</summary>
+    private static Tensor NaiveAt(Tensor w, Tensor u, Tensor k, Tensor v, Tensor positions)
+    {
+        var tokens = arange(k.shape[1], ScalarType.Float64);
+        var distance = (positions.to_type(ScalarType.Float64).unsqueeze(1) - tokens.unsqueeze(0)).abs(); // (P, T)
+        var self = distance.eq(0).to_type(ScalarType.Float64).unsqueeze(-1);
+        var pairLogit = (-(distance - 1)).unsqueeze(-1) * w * (1 - self) + self * u;  // (P, T, C)
+        var weights = softmax(pairLogit.unsqueeze(0) + k.unsqueeze(1), 2);              // (B, P, T, C)
+        return (weights * v.unsqueeze(1)).sum(2);
+    }
+}
