@@ -4,6 +4,7 @@ using ModelGen.Generators.Diagnostics;
 using ModelGen.Generators.Emit;
 using ModelGen.Generators.Model;
 using ModelGen.Generators.Pipeline;
+using static System.FormattableString;
 
 namespace ModelGen.Generators.Families.Vitamin
 {
@@ -43,15 +44,12 @@ namespace ModelGen.Generators.Families.Vitamin
 
         public void Validate(BoundObject fields, DiagnosticBag diagnostics)
         {
-            if (!ValidateSizes(fields, diagnostics))
-                return;
-            var shape = VitaminShape.From(fields)!;
+            ValidateSizes(fields, diagnostics);
+            var shape = VitaminShape.From(fields);
             var attn = fields.Object("attnCfg");
 
             if (shape.ImageHeight % 16 != 0 || shape.ImageWidth % 16 != 0)
-                diagnostics.Add(DiagnosticDescriptors.Inconsistent, fields.SpanOf("imageSize"), $"'imageSize' [{shape.ImageHeight}, {shape.ImageWidth}] is not a multiple of 16, the stride of the token grid; use [{shape.ImageHeight / 16 * 16}, {shape.ImageWidth / 16 * 16}] or [{(shape.ImageHeight + 15) / 16 * 16}, {(shape.ImageWidth + 15) / 16 * 16}].");
-            if (shape.WithPosEmbd && (long)shape.PosEmbedHeight * shape.PosEmbedWidth * shape.EmbedDim > int.MaxValue)
-                diagnostics.Add(DiagnosticDescriptors.OutOfRange, fields.SpanOf("imageSize"), $"The position embedding of a {shape.ImageHeight}x{shape.ImageWidth} image would have more than {int.MaxValue} elements; choose a smaller imageSize or set 'withPosEmbd' false.");
+                diagnostics.Add(DiagnosticDescriptors.Inconsistent, fields.SpanOf("imageSize"), Invariant($"'imageSize' [{shape.ImageHeight}, {shape.ImageWidth}] is not a multiple of 16, the stride of the token grid; use [{shape.ImageHeight / 16 * 16}, {shape.ImageWidth / 16 * 16}] or [{(shape.ImageHeight + 15) / 16 * 16}, {(shape.ImageWidth + 15) / 16 * 16}]."));
 
             if (shape.IsHybrid)
                 ValidateGlobalIndexes(attn, shape, diagnostics);
@@ -59,46 +57,46 @@ namespace ModelGen.Generators.Families.Vitamin
                 diagnostics.Add(DiagnosticDescriptors.SuspiciousLayout, attn.SpanOf("globalAttnIndexes"), $"'globalAttnIndexes' is ignored by attnType \"{shape.AttnType}\", where every layer has the same type; remove it or use a hybrid layout (rwkv_trans, mbconv_rwkv, rwkv_mbconv).");
 
             var kinds = shape.LayerKinds;
-            if (kinds.Contains(VitaminLayerKind.RwkvBlock))
-            {
-                if (shape.Depth < 2)
-                    diagnostics.Add(DiagnosticDescriptors.OutOfRange, attn.SpanOf("depth"), $"'depth' is {shape.Depth}, but a layout with RWKV layers needs at least 2: upstream's RWKV initialisation divides by depth - 1.");
-                if (shape.RwkvHiddenExact != shape.RwkvHidden || shape.RwkvHidden < 1)
-                    diagnostics.Add(DiagnosticDescriptors.Inconsistent, MlpRatioSpan(attn), $"'mlpRatio' {shape.MlpRatio} times the token width {shape.EmbedDim} is {shape.RwkvHiddenExact}, but the RWKV channel mix needs a whole number of hidden channels; choose a ratio such as {System.Math.Max(1, System.Math.Round(shape.MlpRatio))}.");
-            }
-            if (kinds.Contains(VitaminLayerKind.TransformerLayer))
+            var hasRwkv = kinds.Contains(VitaminLayerKind.RwkvBlock);
+            var hasTransformer = kinds.Contains(VitaminLayerKind.TransformerLayer);
+            if (hasRwkv && shape.Depth < 2)
+                diagnostics.Add(DiagnosticDescriptors.OutOfRange, attn.SpanOf("depth"), Invariant($"'depth' is {shape.Depth}, but a layout with RWKV layers needs at least 2: upstream's RWKV initialisation divides by depth - 1."));
+            if (!shape.HasSizes)
+                return;
+
+            if (shape.WithPosEmbd && (long)shape.PosEmbedHeight * shape.PosEmbedWidth * shape.EmbedDim > int.MaxValue)
+                diagnostics.Add(DiagnosticDescriptors.OutOfRange, fields.SpanOf("imageSize"), Invariant($"The position embedding of a {shape.ImageHeight}x{shape.ImageWidth} image would have more than {int.MaxValue} elements; choose a smaller imageSize or set 'withPosEmbd' false."));
+            if (hasRwkv && (shape.RwkvHiddenExact != shape.RwkvHidden || shape.RwkvHidden < 1))
+                diagnostics.Add(DiagnosticDescriptors.Inconsistent, MlpRatioSpan(attn), Invariant($"'mlpRatio' {shape.MlpRatio} times the token width {shape.EmbedDim} is {shape.RwkvHiddenExact:0.###}, but the RWKV channel mix needs a whole number of hidden channels; choose a ratio such as {System.Math.Max(1, System.Math.Round(shape.MlpRatio))}."));
+            if (hasTransformer)
             {
                 if (shape.EmbedDim % shape.NumHeads != 0)
-                    diagnostics.Add(DiagnosticDescriptors.Inconsistent, attn.SpanOf("numHeads"), $"The token width {shape.EmbedDim} is not divisible by 'numHeads' {shape.NumHeads}; every head must get the same width (e.g. numHeads {Divisor(shape.EmbedDim, shape.NumHeads)}).");
+                    diagnostics.Add(DiagnosticDescriptors.Inconsistent, attn.SpanOf("numHeads"), Invariant($"The token width {shape.EmbedDim} is not divisible by 'numHeads' {shape.NumHeads}; every head must get the same width (e.g. numHeads {Divisor(shape.EmbedDim, shape.NumHeads)})."));
                 if (shape.FeedforwardChannels < 1)
-                    diagnostics.Add(DiagnosticDescriptors.OutOfRange, MlpRatioSpan(attn), $"'mlpRatio' {shape.MlpRatio} gives transformer MLPs of width {shape.FeedforwardChannels}; it must be at least 1 / {shape.EmbedDim}.");
+                    diagnostics.Add(DiagnosticDescriptors.OutOfRange, MlpRatioSpan(attn), Invariant($"'mlpRatio' {shape.MlpRatio} gives transformer MLPs of width {shape.FeedforwardChannels}; it must be at least 1 / {shape.EmbedDim}."));
             }
         }
 
-        public void EmitModule(SourceWriter writer, GenerationUnit unit) => VitaminEmitter.Emit(writer, unit, VitaminShape.From(unit.Fields)!);
+        public void EmitModule(SourceWriter writer, GenerationUnit unit) => VitaminEmitter.Emit(writer, unit, VitaminShape.From(unit.Fields));
 
-        /// <summary>Exactly one of modelVariant and the complete explicit sizes; false when the sizes are unknown.</summary>
-        private static bool ValidateSizes(BoundObject fields, DiagnosticBag diagnostics)
+        /// <summary>Exactly one of modelVariant and the complete explicit sizes.</summary>
+        private static void ValidateSizes(BoundObject fields, DiagnosticBag diagnostics)
         {
             var given = ExplicitSizes.Where(fields.Has).ToList();
             if (fields.Has("modelVariant"))
             {
                 foreach (var name in given)
                     diagnostics.Add(DiagnosticDescriptors.Inconsistent, fields.SpanOf(name), $"'{name}' cannot be combined with 'modelVariant' \"{fields.String("modelVariant")}\", which already fixes stemWidth, embedDims and depths; remove one of the two.");
-                return given.Count == 0;
+                return;
             }
             if (given.Count == 0)
             {
                 diagnostics.Add(DiagnosticDescriptors.MissingField, fields.Span, $"A vitamin spec requires 'modelVariant' (one of {string.Join(", ", VitaminShape.Variants.Keys)}) or all of 'stemWidth', 'embedDims' and 'depths'.");
-                return false;
+                return;
             }
             var missing = ExplicitSizes.Except(given).ToList();
             if (missing.Count > 0)
-            {
                 diagnostics.Add(DiagnosticDescriptors.MissingField, fields.SpanOf(given[0]), $"Explicit sizes need all of 'stemWidth', 'embedDims' and 'depths'; {string.Join(" and ", missing.Select(m => $"'{m}'"))} {(missing.Count == 1 ? "is" : "are")} missing. Or use 'modelVariant' instead.");
-                return false;
-            }
-            return true;
         }
 
         private static void ValidateGlobalIndexes(BoundObject attn, VitaminShape shape, DiagnosticBag diagnostics)

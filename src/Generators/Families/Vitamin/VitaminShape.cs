@@ -39,6 +39,9 @@ namespace ModelGen.Generators.Families.Vitamin
         public bool WithPosEmbd { get; private set; }
         public bool AdditionalFinalLayers { get; private set; }
 
+        /// <summary>Whether the conv-stage and token widths are known.</summary>
+        public bool HasSizes => EmbedDims.Count == 3;
+
         /// <summary>Token width (the third embed dim).</summary>
         public int EmbedDim => EmbedDims[2];
 
@@ -106,8 +109,11 @@ namespace ModelGen.Generators.Families.Vitamin
             return rounded < 0.9 * value ? rounded + divisor : rounded;
         }
 
-        /// <summary>The shape, or null when neither a variant nor a complete explicit size set is given (reported by the family).</summary>
-        public static VitaminShape? From(BoundObject fields)
+        /// <summary>
+        /// The shape. When neither a variant nor a complete explicit size set is given (the family
+        /// reports that), the widths are empty and <see cref="HasSizes"/> is false.
+        /// </summary>
+        public static VitaminShape From(BoundObject fields)
         {
             var attn = fields.Object("attnCfg");
             var attnType = fields.String("attnType");
@@ -134,7 +140,7 @@ namespace ModelGen.Generators.Families.Vitamin
                 return shape;
             }
             if (!fields.Has("stemWidth") || !fields.Has("embedDims") || !fields.Has("depths"))
-                return null;
+                return shape;
             shape.StemWidth = (int)fields.Integer("stemWidth");
             shape.EmbedDims = fields.Integers("embedDims").Select(i => (int)i).ToArray();
             shape.Depths = fields.Integers("depths").Select(i => (int)i).ToArray();
