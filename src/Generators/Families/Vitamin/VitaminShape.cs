@@ -34,7 +34,6 @@ namespace ModelGen.Generators.Families.Vitamin
         public int Depth { get; private set; }
         public double MlpRatio { get; private set; }
         public int NumHeads { get; private set; }
-        public double DropPath { get; private set; }
         public IReadOnlyList<int> GlobalAttnIndexes { get; private set; } = new int[0];
         public bool WithPosEmbd { get; private set; }
         public bool AdditionalFinalLayers { get; private set; }
@@ -125,7 +124,6 @@ namespace ModelGen.Generators.Families.Vitamin
                 Depth = (int)attn.Integer("depth"),
                 MlpRatio = attn.Has("mlpRatio") ? attn.Number("mlpRatio") : DefaultMlpRatio(attnType),
                 NumHeads = (int)attn.Integer("numHeads"),
-                DropPath = attn.Number("dropPath"),
                 GlobalAttnIndexes = attn.Integers("globalAttnIndexes").Select(i => (int)i).ToArray(),
                 WithPosEmbd = fields.Boolean("withPosEmbd"),
                 AdditionalFinalLayers = fields.Boolean("additionalFinalLayers"),
