@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace ModelGen.Models.Operators;
@@ -9,6 +11,8 @@ namespace ModelGen.Models.Operators;
 /// (<see cref="LogScale"/>) in float64. Work is split into blocks of channels of one batch element; within a block the
 /// scans go over tokens and, per token, over groups of four channels, which are contiguous in memory.
 /// </summary>
+// Scan methods are called only a few dozen times per call of the operator, too rarely for tiered compilation to
+// optimise them soon; they are compiled fully optimised right away.
 internal static unsafe class BiWkvFormulaKernel
 {
     private const int ChannelsPerBlock = 16;
@@ -20,14 +24,14 @@ internal static unsafe class BiWkvFormulaKernel
         where TScalar : unmanaged
     {
         Parallel.For(0, shape.Batch * shape.BlocksPerBatch(ChannelsPerBlock),
-            () => GC.AllocateUninitializedArray<double>(shape.Tokens * ChannelsPerBlock * ForwardFields),
+            () => ArrayPool<double>.Shared.Rent(shape.Tokens * ChannelsPerBlock * ForwardFields),
             (block, _, scratch) =>
             {
                 fixed (double* saved = scratch)
                     ForwardBlock(shape, block, w, u, (TScalar*)k, (TScalar*)v, (TScalar*)y, saved);
                 return scratch;
             },
-            _ => { });
+            scratch => ArrayPool<double>.Shared.Return(scratch));
     }
 
     /// <summary>
@@ -40,7 +44,7 @@ internal static unsafe class BiWkvFormulaKernel
         var gradWPerBatch = new double[shape.Batch * shape.Channels];
         var gradUPerBatch = new double[shape.Batch * shape.Channels];
         Parallel.For(0, shape.Batch * shape.BlocksPerBatch(ChannelsPerBlock),
-            () => GC.AllocateUninitializedArray<double>(shape.Tokens * ChannelsPerBlock * BackwardFields),
+            () => ArrayPool<double>.Shared.Rent(shape.Tokens * ChannelsPerBlock * BackwardFields),
             (block, _, scratch) =>
             {
                 fixed (double* saved = scratch)
@@ -48,7 +52,7 @@ internal static unsafe class BiWkvFormulaKernel
                         (TScalar*)gradV, gradWPerBatch, gradUPerBatch, saved);
                 return scratch;
             },
-            _ => { });
+            scratch => ArrayPool<double>.Shared.Return(scratch));
 
         Array.Clear(gradW);
         Array.Clear(gradU);
@@ -65,6 +69,7 @@ internal static unsafe class BiWkvFormulaKernel
     private static int Groups(int count) => (count + LaneIO.Width - 1) / LaneIO.Width;
 
     /// <remarks><c>saved</c> holds per token the left sums (numerator, denominator mantissas, exponent) before that token.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardBlock<TScalar>(BiWkvShape shape, int block, double[] w, double[] u, TScalar* k,
         TScalar* v, TScalar* y, double* saved) where TScalar : unmanaged
     {
@@ -140,6 +145,7 @@ internal static unsafe class BiWkvFormulaKernel
     /// exponent); then, after the right-to-left pass: q_t as mantissa and exponent, y_t, and the parts of gradV and
     /// gradK from tokens at or right of t.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardBlock<TScalar>(BiWkvShape shape, int block, double[] w, double[] u, TScalar* k,
         TScalar* v, TScalar* gradY, TScalar* gradK, TScalar* gradV, double[] gradWPerBatch, double[] gradUPerBatch,
         double* saved) where TScalar : unmanaged
