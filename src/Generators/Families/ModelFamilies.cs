@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using ModelGen.Generators.Families.SamVit;
+using ModelGen.Generators.Families.Vitamin;
 
 namespace ModelGen.Generators.Families
 {
@@ -10,6 +11,7 @@ namespace ModelGen.Generators.Families
         public static IReadOnlyList<IModelFamily> All { get; } = new IModelFamily[]
         {
             new SamVitFamily(),
+            new VitaminFamily(),
         };
 
         public static IModelFamily? Find(string name) => All.FirstOrDefault(f => f.Name == name);

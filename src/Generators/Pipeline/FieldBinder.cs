@@ -43,6 +43,12 @@ namespace ModelGen.Generators.Pipeline
                 {
                     if (definition.Default is not null)
                         values.Add(new BoundValue(definition.JsonName, definition.Default, defaultSpan, IsDefault: true));
+                    else if (definition.Kind == FieldKind.Object && !definition.Optional && definition.Children.All(c => !c.Required))
+                    {
+                        // A left-out object whose fields all have defaults stands for the empty object.
+                        var empty = Bind(definition.Children, new JsonProperty[0], defaultSpan, defaultSpan, definition.Children.Select(c => c.JsonName), $"'{definition.JsonName}' in {context}", diagnostics);
+                        values.Add(new BoundValue(definition.JsonName, empty!, defaultSpan, IsDefault: true));
+                    }
                     else if (definition.Required)
                     {
                         diagnostics.Add(DiagnosticDescriptors.MissingField, objectSpan, $"{context} requires '{definition.JsonName}' ({definition.Description}).");

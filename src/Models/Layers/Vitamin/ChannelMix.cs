@@ -1,0 +1,49 @@
+using ModelGen.Models.Layers.Common;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Layers.Vitamin;
+
+/// <summary>
+/// Vision-RWKV's VRWKV_ChannelMix (q_shift, no key norm) on an NHWC token map:
+/// <c>sigmoid(receptance(xr)) * value(relu(key(xk))²)</c>. Parameters <c>spatial_mix_k/r</c>,
+/// <c>key</c>, <c>receptance</c>, <c>value</c>.
+/// </summary>
+public sealed class ChannelMix : ExplicitModule<Tensor, Tensor>
+{
+    /// <param name="hiddenChannels">Upstream's <c>hidden_rate * n_embd</c>.</param>
+    public ChannelMix(long channels, long hiddenChannels) : base(nameof(ChannelMix))
+    {
+        SpatialMixK = new Parameter(full(1, 1, channels, 0.5));
+        SpatialMixR = new Parameter(full(1, 1, channels, 0.5));
+        Key = nn.Linear(channels, hiddenChannels, hasBias: false);
+        Receptance = nn.Linear(channels, channels, hasBias: false);
+        Value = nn.Linear(hiddenChannels, channels, hasBias: false);
+        register_parameter("spatial_mix_k", SpatialMixK);
+        register_parameter("spatial_mix_r", SpatialMixR);
+        register_module("key", Key);
+        register_module("receptance", Receptance);
+        register_module("value", Value);
+    }
+
+    public Parameter SpatialMixK { get; }
+
+    public Parameter SpatialMixR { get; }
+
+    public Linear Key { get; }
+
+    public Linear Receptance { get; }
+
+    public Linear Value { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var shifted = QShift.Apply(x);
+        var xk = x * SpatialMixK + shifted * (1 - SpatialMixK);
+        var xr = x * SpatialMixR + shifted * (1 - SpatialMixR);
+        var hidden = nn.functional.relu(Key.call(xk)).square();
+        return (Receptance.call(xr).sigmoid() * Value.call(hidden)).MoveToOuterDisposeScope();
+    }
+}

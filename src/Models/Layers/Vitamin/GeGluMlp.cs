@@ -1,0 +1,33 @@
+using ModelGen.Models.Layers.Common;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Layers.Vitamin;
+
+/// <summary>GeGLU feed-forward: <c>w2(gelu(w0(x)) * w1(x))</c> with exact GELU. Parameters <c>w0</c>, <c>w1</c>, <c>w2</c>.</summary>
+public sealed class GeGluMlp : ExplicitModule<Tensor, Tensor>
+{
+    public GeGluMlp(long embedDims, long feedforwardChannels) : base(nameof(GeGluMlp))
+    {
+        W0 = nn.Linear(embedDims, feedforwardChannels);
+        W1 = nn.Linear(embedDims, feedforwardChannels);
+        W2 = nn.Linear(feedforwardChannels, embedDims);
+        register_module("w0", W0);
+        register_module("w1", W1);
+        register_module("w2", W2);
+    }
+
+    public Linear W0 { get; }
+
+    public Linear W1 { get; }
+
+    public Linear W2 { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var gated = nn.functional.gelu(W0.call(x)) * W1.call(x);
+        return W2.call(gated).MoveToOuterDisposeScope();
+    }
+}

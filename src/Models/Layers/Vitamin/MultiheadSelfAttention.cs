@@ -1,0 +1,43 @@
+using ModelGen.Models.Layers.Common;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Layers.Vitamin;
+
+/// <summary>
+/// mmpretrain's MultiheadAttention as ViTamin's transformer layers build it (qkv bias, no layer
+/// scale): softmax(q kᵀ / sqrt(head_dim)) v over all tokens of an NHWC map. Parameters <c>qkv</c>, <c>proj</c>.
+/// </summary>
+public sealed class MultiheadSelfAttention : ExplicitModule<Tensor, Tensor>
+{
+    private readonly long _numHeads;
+    private readonly double _scale;
+
+    public MultiheadSelfAttention(long embedDims, long numHeads) : base(nameof(MultiheadSelfAttention))
+    {
+        _numHeads = numHeads;
+        _scale = Math.Pow(embedDims / numHeads, -0.5);
+        Qkv = nn.Linear(embedDims, embedDims * 3);
+        Proj = nn.Linear(embedDims, embedDims);
+        register_module("qkv", Qkv);
+        register_module("proj", Proj);
+    }
+
+    public Linear Qkv { get; }
+
+    public Linear Proj { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, channels) = (x.shape[0], x.shape[^1]);
+        var qkv = Qkv.call(x)
+            .reshape(batch, -1, 3, _numHeads, channels / _numHeads)
+            .permute(2, 0, 3, 1, 4);
+        var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
+        var attention = (matmul(q, k.transpose(-2, -1)) * _scale).softmax(-1);
+        var output = matmul(attention, v).transpose(1, 2).reshape(x.shape);
+        return Proj.call(output).MoveToOuterDisposeScope();
+    }
+}

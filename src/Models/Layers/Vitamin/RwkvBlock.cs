@@ -1,0 +1,51 @@
+using ModelGen.Models.Layers.Common;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Layers.Vitamin;
+
+/// <summary>
+/// ViTamin's RWKV layer on an NHWC token map: pre-norm spatial mix and channel mix, each residual
+/// scaled per channel. Parameters <c>layer_scale_1</c>, <c>layer_scale_2</c>, <c>norm1</c>, <c>norm2</c>, <c>attn</c>, <c>mlp</c>.
+/// </summary>
+public sealed class RwkvBlock : ExplicitModule<Tensor, Tensor>
+{
+    private const double LayerScaleInit = 1e-2;
+
+    /// <param name="hiddenChannels">Width of the channel mix, upstream's <c>mlp_ratio * channels</c>.</param>
+    public RwkvBlock(long channels, long hiddenChannels, double normEps) : base(nameof(RwkvBlock))
+    {
+        LayerScale1 = new Parameter(full(channels, LayerScaleInit));
+        LayerScale2 = new Parameter(full(channels, LayerScaleInit));
+        Norm1 = nn.LayerNorm(channels, eps: normEps);
+        Norm2 = nn.LayerNorm(channels, eps: normEps);
+        Attn = new SpatialMix(channels);
+        Mlp = new ChannelMix(channels, hiddenChannels);
+        register_parameter("layer_scale_1", LayerScale1);
+        register_parameter("layer_scale_2", LayerScale2);
+        register_module("norm1", Norm1);
+        register_module("norm2", Norm2);
+        register_module("attn", Attn);
+        register_module("mlp", Mlp);
+    }
+
+    public Parameter LayerScale1 { get; }
+
+    public Parameter LayerScale2 { get; }
+
+    public LayerNorm Norm1 { get; }
+
+    public LayerNorm Norm2 { get; }
+
+    public SpatialMix Attn { get; }
+
+    public ChannelMix Mlp { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var mixed = x + LayerScale1 * Attn.call(Norm1.call(x));
+        return (mixed + LayerScale2 * Mlp.call(Norm2.call(mixed))).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,75 @@
+using ModelGen.Models.Layers.Common;
+using ModelGen.Models.Operators;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Layers.Vitamin;
+
+/// <summary>
+/// Vision-RWKV's VRWKV_SpatialMix (q_shift, no key norm) on an NHWC token map: token-shift mixes
+/// feed key, value and receptance; the Bi-WKV operator with decay and bonus divided by the token
+/// count mixes all tokens; the sigmoid receptance gates it. Parameters <c>spatial_decay</c>,
+/// <c>spatial_first</c>, <c>spatial_mix_k/v/r</c>, <c>key</c>, <c>value</c>, <c>receptance</c>, <c>output</c>.
+/// </summary>
+public sealed class SpatialMix : ExplicitModule<Tensor, Tensor>
+{
+    public SpatialMix(long channels) : base(nameof(SpatialMix))
+    {
+        SpatialDecay = new Parameter(zeros(channels));
+        SpatialFirst = new Parameter(zeros(channels));
+        SpatialMixK = new Parameter(full(1, 1, channels, 0.5));
+        SpatialMixV = new Parameter(full(1, 1, channels, 0.5));
+        SpatialMixR = new Parameter(full(1, 1, channels, 0.5));
+        Key = nn.Linear(channels, channels, hasBias: false);
+        Value = nn.Linear(channels, channels, hasBias: false);
+        Receptance = nn.Linear(channels, channels, hasBias: false);
+        Output = nn.Linear(channels, channels, hasBias: false);
+        register_parameter("spatial_decay", SpatialDecay);
+        register_parameter("spatial_first", SpatialFirst);
+        register_parameter("spatial_mix_k", SpatialMixK);
+        register_parameter("spatial_mix_v", SpatialMixV);
+        register_parameter("spatial_mix_r", SpatialMixR);
+        register_module("key", Key);
+        register_module("value", Value);
+        register_module("receptance", Receptance);
+        register_module("output", Output);
+    }
+
+    public Parameter SpatialDecay { get; }
+
+    public Parameter SpatialFirst { get; }
+
+    public Parameter SpatialMixK { get; }
+
+    public Parameter SpatialMixV { get; }
+
+    public Parameter SpatialMixR { get; }
+
+    public Linear Key { get; }
+
+    public Linear Value { get; }
+
+    public Linear Receptance { get; }
+
+    public Linear Output { get; }
+
+    /// <summary>How the Bi-WKV operator is evaluated: the documented formula (default), or like the upstream CUDA kernel.</summary>
+    public BiWkvMode Mode { get; set; } = BiWkvMode.Formula;
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, channels) = (x.shape[0], x.shape[3]);
+        var tokens = x.shape[1] * x.shape[2];
+        var shifted = QShift.Apply(x);
+        var xk = x * SpatialMixK + shifted * (1 - SpatialMixK);
+        var xv = x * SpatialMixV + shifted * (1 - SpatialMixV);
+        var xr = x * SpatialMixR + shifted * (1 - SpatialMixR);
+        var k = Key.call(xk).reshape(batch, tokens, channels);
+        var v = Value.call(xv).reshape(batch, tokens, channels);
+        var gate = Receptance.call(xr).sigmoid();
+        var mixed = BiWkv.Apply(SpatialDecay / tokens, SpatialFirst / tokens, k, v, Mode).reshape(x.shape);
+        return Output.call(gate * mixed).MoveToOuterDisposeScope();
+    }
+}
