@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using ModelGen.Generators.Families.OpenClip;
 using ModelGen.Generators.Families.SamVit;
 
 namespace ModelGen.Generators.Families
@@ -10,6 +11,8 @@ namespace ModelGen.Generators.Families
         public static IReadOnlyList<IModelFamily> All { get; } = new IModelFamily[]
         {
             new SamVitFamily(),
+            new OpenClipResNetFamily(),
+            new OpenClipViTFamily(),
         };
 
         public static IModelFamily? Find(string name) => All.FirstOrDefault(f => f.Name == name);
