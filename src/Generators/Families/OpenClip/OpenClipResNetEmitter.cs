@@ -20,7 +20,7 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line($"/// ({string.Join("/", Enumerable.Range(0, 4).Select(shape.StageChannels))} channels), attention pool with {shape.Heads} heads to {shape.OutputDim} at {shape.ImageSize}x{shape.ImageSize}.");
             writer.Line("/// Parameter names are those of open_clip's ModifiedResNet state dict (the <c>visual.</c> prefix of CLIP checkpoints removed).");
             writer.Line("/// </summary>");
-            writer.Open($"public sealed partial class {name} : BackboneModule");
+            writer.Open($"public sealed partial class {name} : BackboneModule, IClipImageEncoder");
 
             writer.Line("/// <summary>The forward outputs in order: the output of each residual stage.</summary>");
             writer.Line("public static global::System.Collections.Generic.IReadOnlyList<FeatureInfo> Features { get; } = new FeatureInfo[]");

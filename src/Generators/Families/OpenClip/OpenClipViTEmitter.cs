@@ -20,7 +20,7 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line($"/// patch {shape.PatchSize} on a native {shape.Grid}x{shape.Grid} grid, {(shape.GlobalAveragePool ? "mean-token" : "class-token")} embedding of {shape.OutputDim}.");
             writer.Line("/// Parameter names are those of open_clip's VisionTransformer state dict (the <c>visual.</c> prefix of CLIP checkpoints removed).");
             writer.Line("/// </summary>");
-            writer.Open($"public sealed partial class {name} : BackboneModule");
+            writer.Open($"public sealed partial class {name} : BackboneModule, IClipImageEncoder");
 
             writer.Line("/// <summary>The forward outputs in order: the patch tokens as NCHW, bilinearly resized by 4, 2, 1 and 0.5.</summary>");
             writer.Line("public static global::System.Collections.Generic.IReadOnlyList<FeatureInfo> Features { get; } = new FeatureInfo[]");
