@@ -45,9 +45,9 @@ namespace ModelGen.Generators.Families.OpenClip
             if (shape.Heads == 0)
                 diagnostics.Add(DiagnosticDescriptors.Inconsistent, fields.SpanOf("width"), $"'width' {shape.Width} gives open_clip's default of width / 64 = 0 heads; give 'heads' explicitly.");
             else if (shape.Width % shape.Heads != 0)
-                diagnostics.Add(DiagnosticDescriptors.Inconsistent, fields.SpanOf(shape.HeadsGiven ? "heads" : "width"), $"'width' {shape.Width} is not divisible by {(shape.HeadsGiven ? "'heads'" : "the default heads (width / 64)")} {shape.Heads}; every head must get the same width (e.g. heads {Divisor(shape.Width, shape.Heads)}).");
+                diagnostics.Add(DiagnosticDescriptors.Inconsistent, fields.SpanOf(shape.HeadsGiven ? "heads" : "width"), $"'width' {shape.Width} is not divisible by {(shape.HeadsGiven ? "'heads'" : "the default heads (width / 64)")} {shape.Heads}; every head must get the same width (e.g. heads {HeadCounts.Divisor(shape.Width, shape.Heads)}).");
             if (shape.ImageSize % shape.PatchSize != 0)
-                diagnostics.Add(DiagnosticDescriptors.Inconsistent, fields.SpanOf("imageSize"), $"'imageSize' {shape.ImageSize} is not a multiple of 'patchSize' {shape.PatchSize}; the patch grid must cover the image exactly (e.g. imageSize {(shape.ImageSize / shape.PatchSize + 1) * shape.PatchSize}).");
+                diagnostics.Add(DiagnosticDescriptors.Inconsistent, fields.SpanOf("imageSize"), $"'imageSize' {shape.ImageSize} is not a multiple of 'patchSize' {shape.PatchSize}; the patch grid must cover the image exactly (e.g. imageSize {System.Math.Max(1, shape.ImageSize / shape.PatchSize) * shape.PatchSize}).");
             if (shape.MlpDim < 1)
                 diagnostics.Add(DiagnosticDescriptors.OutOfRange, fields.SpanOf("mlpRatio"), $"'mlpRatio' {shape.MlpRatio} gives an MLP of width {shape.MlpDim}; it must be at least 1 / width.");
             if (((long)shape.Grid * shape.Grid + 1) * shape.Width > int.MaxValue || (long)shape.MlpDim * shape.Width > int.MaxValue || 3L * shape.Width * shape.Width > int.MaxValue)
@@ -59,13 +59,5 @@ namespace ModelGen.Generators.Families.OpenClip
         }
 
         public void EmitModule(SourceWriter writer, GenerationUnit unit) => OpenClipViTEmitter.Emit(writer, unit, OpenClipViTShape.From(unit.Fields));
-
-        private static long Divisor(long dim, long heads)
-        {
-            for (var h = heads; h > 1; h--)
-                if (dim % h == 0)
-                    return h;
-            return 1;
-        }
     }
 }
