@@ -19,7 +19,7 @@ public sealed class AttentionPool2d : ExplicitModule<Tensor, Tensor>
     {
         _numHeads = numHeads;
         SpacialDim = spacialDim;
-        PositionalEmbedding = new Parameter(randn(spacialDim * spacialDim + 1, embedDim) / Math.Sqrt(embedDim));
+        PositionalEmbedding = new Parameter(randn(spacialDim * spacialDim + 1, embedDim).div_(Math.Sqrt(embedDim)));
         KProj = nn.Linear(embedDim, embedDim);
         QProj = nn.Linear(embedDim, embedDim);
         VProj = nn.Linear(embedDim, embedDim);

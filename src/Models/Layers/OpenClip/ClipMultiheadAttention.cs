@@ -23,6 +23,7 @@ public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>
         InProjBias = new Parameter(zeros(3 * dim));
         OutProj = nn.Linear(dim, dim);
         nn.init.xavier_uniform_(InProjWeight);
+        nn.init.zeros_(OutProj.bias!);
         register_parameter("in_proj_weight", InProjWeight);
         register_parameter("in_proj_bias", InProjBias);
         register_module("out_proj", OutProj);
