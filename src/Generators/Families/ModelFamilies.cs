@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using ModelGen.Generators.Families.OpenClip;
 using ModelGen.Generators.Families.SamVit;
 using ModelGen.Generators.Families.Vitamin;
 
@@ -11,6 +12,8 @@ namespace ModelGen.Generators.Families
         public static IReadOnlyList<IModelFamily> All { get; } = new IModelFamily[]
         {
             new SamVitFamily(),
+            new OpenClipResNetFamily(),
+            new OpenClipViTFamily(),
             new VitaminFamily(),
         };
 

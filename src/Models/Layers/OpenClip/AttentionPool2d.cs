@@ -1,0 +1,65 @@
+using ModelGen.Models.Layers.Common;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Layers.OpenClip;
+
+/// <summary>
+/// CLIP's attention pooling head of <c>ModifiedResNet</c>: the spatial mean, prepended to the
+/// flattened NCHW map, attends over all positions (learned absolute position embedding of
+/// <c>spacialDim</c>² + 1 tokens, so the map must be spacialDim x spacialDim) and is projected by
+/// <c>c_proj</c>. Parameters <c>positional_embedding</c>, <c>k_proj</c>, <c>q_proj</c>, <c>v_proj</c>, <c>c_proj</c>.
+/// </summary>
+public sealed class AttentionPool2d : ExplicitModule<Tensor, Tensor>
+{
+    private readonly long _numHeads;
+
+    public AttentionPool2d(long spacialDim, long embedDim, long numHeads, long outputDim) : base(nameof(AttentionPool2d))
+    {
+        _numHeads = numHeads;
+        SpacialDim = spacialDim;
+        PositionalEmbedding = new Parameter(randn(spacialDim * spacialDim + 1, embedDim).div_(Math.Sqrt(embedDim)));
+        KProj = nn.Linear(embedDim, embedDim);
+        QProj = nn.Linear(embedDim, embedDim);
+        VProj = nn.Linear(embedDim, embedDim);
+        CProj = nn.Linear(embedDim, outputDim);
+        register_parameter("positional_embedding", PositionalEmbedding);
+        register_module("k_proj", KProj);
+        register_module("q_proj", QProj);
+        register_module("v_proj", VProj);
+        register_module("c_proj", CProj);
+    }
+
+    public long SpacialDim { get; }
+
+    public Parameter PositionalEmbedding { get; }
+
+    public Linear KProj { get; }
+
+    public Linear QProj { get; }
+
+    public Linear VProj { get; }
+
+    public Linear CProj { get; }
+
+    /// <summary>Pools an (N, C, spacialDim, spacialDim) map to (N, outputDim).</summary>
+    public override Tensor forward(Tensor x)
+    {
+        if (x.dim() != 4 || x.shape[2] != SpacialDim || x.shape[3] != SpacialDim)
+            throw new ArgumentException($"Expected an (N, C, {SpacialDim}, {SpacialDim}) feature map, got [{string.Join(", ", x.shape)}].", nameof(x));
+        using var scope = NewDisposeScope();
+        var batch = x.shape[0];
+        var tokens = x.flatten(2).permute(0, 2, 1);
+        tokens = cat([tokens.mean([1], keepdim: true), tokens], 1);
+        tokens = tokens + PositionalEmbedding.to(tokens.dtype);
+
+        // Only the mean token's output is kept, and attention rows are independent: query it alone.
+        var q = QProj.call(tokens[.., ..1]).view(batch, 1, _numHeads, -1).transpose(1, 2);
+        var k = KProj.call(tokens).view(batch, -1, _numHeads, q.shape[3]).transpose(1, 2);
+        var v = VProj.call(tokens).view(batch, -1, _numHeads, q.shape[3]).transpose(1, 2);
+        var attention = matmul(q / Math.Sqrt(q.shape[3]), k.transpose(-2, -1)).softmax(-1);
+        var pooled = matmul(attention, v).transpose(1, 2).reshape(batch, -1);
+        return CProj.call(pooled).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,35 @@
+using ModelGen.Models.Layers.Common;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Layers.OpenClip;
+
+/// <summary>
+/// open_clip's <c>LayerNorm</c> over the last axis: computed in the input's dtype and cast back to it,
+/// epsilon 1e-5. Parameters <c>weight</c>, <c>bias</c>.
+/// </summary>
+public sealed class ClipLayerNorm : ExplicitModule<Tensor, Tensor>
+{
+    private const double Eps = 1e-5;
+    private readonly long[] _normalizedShape;
+
+    public ClipLayerNorm(long dim) : base(nameof(ClipLayerNorm))
+    {
+        _normalizedShape = [dim];
+        Weight = new Parameter(ones(dim));
+        Bias = new Parameter(zeros(dim));
+        register_parameter("weight", Weight);
+        register_parameter("bias", Bias);
+    }
+
+    public Parameter Weight { get; }
+
+    public Parameter Bias { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var normalized = nn.functional.layer_norm(x, _normalizedShape, Weight, Bias, Eps);
+        return normalized.to(x.dtype);
+    }
+}

@@ -1,0 +1,50 @@
+using ModelGen.Models.Layers.Common;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Layers.OpenClip;
+
+/// <summary>
+/// Self-attention with torch's <c>nn.MultiheadAttention</c> parameter layout: the packed
+/// <c>in_proj_weight</c> (q, k, v rows) and <c>in_proj_bias</c>, and the <c>out_proj</c> linear.
+/// Works on batch-first tokens (N, L, C); upstream's sequence-first layout gives the same result.
+/// </summary>
+public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>
+{
+    private readonly long _numHeads;
+    private readonly double _scale;
+
+    public ClipMultiheadAttention(long dim, long numHeads) : base(nameof(ClipMultiheadAttention))
+    {
+        _numHeads = numHeads;
+        _scale = 1.0 / Math.Sqrt(dim / numHeads);
+        InProjWeight = new Parameter(empty(3 * dim, dim));
+        InProjBias = new Parameter(zeros(3 * dim));
+        OutProj = nn.Linear(dim, dim);
+        nn.init.xavier_uniform_(InProjWeight);
+        nn.init.zeros_(OutProj.bias!);
+        register_parameter("in_proj_weight", InProjWeight);
+        register_parameter("in_proj_bias", InProjBias);
+        register_module("out_proj", OutProj);
+    }
+
+    public Parameter InProjWeight { get; }
+
+    public Parameter InProjBias { get; }
+
+    public Linear OutProj { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, tokens) = (x.shape[0], x.shape[1]);
+        var qkv = nn.functional.linear(x, InProjWeight, InProjBias)
+            .view(batch, tokens, 3, _numHeads, -1)
+            .permute(2, 0, 3, 1, 4);
+        var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
+        var attention = matmul(q * _scale, k.transpose(-2, -1)).softmax(-1);
+        var output = matmul(attention, v).transpose(1, 2).reshape(batch, tokens, -1);
+        return OutProj.call(output).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,19 @@
+using ModelGen.Models.Layers.Common;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Layers.OpenClip;
+
+/// <summary>OpenAI CLIP's sigmoid approximation of GELU, <c>x * sigmoid(1.702 x)</c>; no parameters.</summary>
+public sealed class QuickGelu : ExplicitModule<Tensor, Tensor>
+{
+    public QuickGelu() : base(nameof(QuickGelu))
+    {
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scaled = x * 1.702;
+        using var gate = scaled.sigmoid();
+        return x * gate;
+    }
+}
