@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ModelGen.Shared;
 
 namespace ModelGen.Models.Backbones;
 

@@ -1,4 +1,3 @@
-using ModelGen.Models.Backbones;
 using ModelGen.Models.Layers.OpenClip;
 using ModelGen.Models.Tests.Testing;
 using static TorchSharp.torch;
@@ -14,21 +13,13 @@ public sealed class OpenClipFixtureTests
     public void Forward_reproduces_the_upstream_stage_outputs(string fixture, string variant)
     {
         using var @case = FixtureCase.Load(fixture);
-        using var model = ModelZoo.Create(variant);
-        @case.LoadWeightsInto(model.Module);
+        using var model = @case.CreateBackbone(variant);
 
         using var input = @case.Read("input");
         using var _ = no_grad();
         using var outputs = model.Forward(input);
 
-        Assert.Equal(4, outputs.Count);
-        for (var i = 0; i < outputs.Count; i++)
-        {
-            using var expected = @case.Read($"output.{i}");
-            TensorAssert.Close(expected, outputs[i], @case.Atol($"output.{i}"), @case.Rtol, $"{fixture} output.{i}");
-            Assert.Equal(model.FeatureInfo[i].Channels, outputs[i].shape[1]);
-            Assert.Equal(Math.Floor(input.shape[2] / model.FeatureInfo[i].Reduction), outputs[i].shape[2]);
-        }
+        @case.AssertOutputsMatch(outputs, input);
     }
 
     [Theory]
@@ -38,8 +29,7 @@ public sealed class OpenClipFixtureTests
     public void Embed_reproduces_the_upstream_image_embedding(string fixture, string variant)
     {
         using var @case = FixtureCase.Load(fixture);
-        using var model = ModelZoo.Create(variant);
-        @case.LoadWeightsInto(model.Module);
+        using var model = @case.CreateBackbone(variant);
 
         using var input = @case.Read("input_native");
         using var _ = no_grad();

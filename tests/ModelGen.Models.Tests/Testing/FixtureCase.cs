@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModelGen.Models.Backbones;
 using ModelGen.Models.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -58,6 +59,37 @@ internal sealed class FixtureCase : IDisposable
             .Where(e => e.Name.StartsWith(WeightsPrefix, StringComparison.Ordinal))
             .ToDictionary(e => e.Name[WeightsPrefix.Length..], e => e.Shape);
         WeightLoader.Load(module, shapes, key => Tensors.Read(WeightsPrefix + key), Name, strict: true);
+    }
+
+    /// <summary>Builds the named variant and loads this case's weights into it.</summary>
+    public IBackbone CreateBackbone(string variant)
+    {
+        var backbone = ModelZoo.Create(variant);
+        LoadWeightsInto(backbone.Module);
+        return backbone;
+    }
+
+    /// <summary>
+    /// Compares each output with <c>&lt;prefix&gt;.i</c> of the case (each output's own atol, or
+    /// <paramref name="atol"/> when given) and checks its channels and size against the feature info
+    /// (input size over reduction, rounded down or up as the family's strided layers do).
+    /// </summary>
+    public void AssertOutputsMatch(BackboneOutput outputs, Tensor input, string prefix = "output", double? atol = null)
+    {
+        Assert.Equal(Tensors.Entries.Keys.Count(k => k.StartsWith(prefix + ".", StringComparison.Ordinal)), outputs.Count);
+        for (var i = 0; i < outputs.Count; i++)
+        {
+            var name = $"{prefix}.{i}";
+            using var expected = Read(name);
+            TensorAssert.Close(expected, outputs[i], atol ?? Atol(name), Rtol, $"{Name} {name}");
+            var feature = outputs.Features[i];
+            Assert.Equal(feature.Channels, outputs[i].shape[1]);
+            for (var axis = 2; axis < 4; axis++)
+            {
+                var extent = input.shape[axis] / feature.Reduction;
+                Assert.InRange(outputs[i].shape[axis], Math.Floor(extent), Math.Ceiling(extent));
+            }
+        }
     }
 
     public void Dispose()

@@ -1,13 +1,11 @@
-using ModelGen.Models.Backbones;
 using ModelGen.Models.Layers.Vitamin;
 using ModelGen.Models.Operators;
 using ModelGen.Models.Tests.Testing;
 using static TorchSharp.torch;
-using Xunit.Abstractions;
 
 namespace ModelGen.Models.Tests.Vitamin;
 
-public sealed class VitaminFixtureTests(ITestOutputHelper log)
+public sealed class VitaminFixtureTests
 {
     [Theory]
     [InlineData("vitamin/vitamin_tiny_rwkv", "VitaminTinyRwkvFixture")]
@@ -16,23 +14,13 @@ public sealed class VitaminFixtureTests(ITestOutputHelper log)
     public void Forward_reproduces_the_upstream_outputs(string fixture, string variant)
     {
         using var @case = FixtureCase.Load(fixture);
-        using var model = ModelZoo.Create(variant);
-        @case.LoadWeightsInto(model.Module);
+        using var model = @case.CreateBackbone(variant);
 
         using var input = @case.Read("input");
         using var _ = no_grad();
         using var outputs = model.Forward(input);
 
-        Assert.Equal(4, outputs.Count);
-        for (var i = 0; i < outputs.Count; i++)
-        {
-            using var expected = @case.Read($"output.{i}");
-            TensorAssert.Close(expected, outputs[i], @case.Atol($"output.{i}"), @case.Rtol, $"{fixture} output.{i}");
-            log.WriteLine($"{fixture} output.{i}: max |error| {MaxError(expected, outputs[i]):G3}, atol {@case.Atol($"output.{i}"):G3}");
-            Assert.Equal(model.FeatureInfo[i].Channels, outputs[i].shape[1]);
-            Assert.Equal(input.shape[2] / model.FeatureInfo[i].Reduction, outputs[i].shape[2]);
-            Assert.Equal(input.shape[3] / model.FeatureInfo[i].Reduction, outputs[i].shape[3]);
-        }
+        @case.AssertOutputsMatch(outputs, input);
     }
 
     /// <summary>kernel_output.* evaluate every Bi-WKV call like the upstream CUDA kernel; they use the case-level atol.</summary>
@@ -43,8 +31,7 @@ public sealed class VitaminFixtureTests(ITestOutputHelper log)
     public void Forward_in_upstream_kernel_mode_reproduces_the_kernel_outputs(string fixture, string variant)
     {
         using var @case = FixtureCase.Load(fixture);
-        using var model = ModelZoo.Create(variant);
-        @case.LoadWeightsInto(model.Module);
+        using var model = @case.CreateBackbone(variant);
         var spatialMixes = model.Module.modules().OfType<SpatialMix>().ToList();
         Assert.NotEmpty(spatialMixes);
         foreach (var mix in spatialMixes)
@@ -54,13 +41,7 @@ public sealed class VitaminFixtureTests(ITestOutputHelper log)
         using var _ = no_grad();
         using var outputs = model.Forward(input);
 
-        var atol = @case.Sidecar.RootElement.GetProperty("atol").GetDouble();
-        for (var i = 0; i < outputs.Count; i++)
-        {
-            using var expected = @case.Read($"kernel_output.{i}");
-            TensorAssert.Close(expected, outputs[i], atol, @case.Rtol, $"{fixture} kernel_output.{i}");
-            log.WriteLine($"{fixture} kernel_output.{i}: max |error| {MaxError(expected, outputs[i]):G3}, atol {atol:G3}");
-        }
+        @case.AssertOutputsMatch(outputs, input, "kernel_output", @case.Sidecar.RootElement.GetProperty("atol").GetDouble());
     }
 
     /// <summary>Each stride-2 step rounds up, and the 4x4 position embedding is resized bicubically to the 5x7 token grid.</summary>
@@ -68,8 +49,7 @@ public sealed class VitaminFixtureTests(ITestOutputHelper log)
     public void Forward_accepts_an_image_size_that_is_not_native_nor_a_multiple_of_16()
     {
         using var @case = FixtureCase.Load("vitamin/vitamin_tiny_rwkv");
-        using var model = ModelZoo.Create("VitaminTinyRwkvFixture");
-        @case.LoadWeightsInto(model.Module);
+        using var model = @case.CreateBackbone("VitaminTinyRwkvFixture");
 
         using var _ = no_grad();
         using var input = randn(1, 3, 72, 100, generator: new TorchSharp.torch.Generator(7));
@@ -82,11 +62,5 @@ public sealed class VitaminFixtureTests(ITestOutputHelper log)
             Assert.Equal(expected[i], outputs[i].shape);
             Assert.True(outputs[i].isfinite().all().item<bool>(), $"output.{i} has non-finite values");
         }
-    }
-
-    private static double MaxError(Tensor expected, Tensor actual)
-    {
-        using var error = (actual - expected).abs().max();
-        return error.item<float>();
     }
 }
