@@ -51,10 +51,10 @@ namespace ModelGen.Generators.Families.Vitamin
             writer.Outdent();
             writer.Line($"ConvFinalPool = new StridedConv(inChannels: {shape.EmbedDims[1]}, outChannels: {shape.EmbedDim}, normEps: {eps});");
             if (shape.WithPosEmbd)
-                writer.Line($"PosEmbed = new Parameter(zeros(1, {shape.PosEmbedHeight * shape.PosEmbedWidth}, {shape.EmbedDim}));");
+                writer.Line($"PosEmbed = new Parameter(nn.init.trunc_normal_(empty(1, {shape.PosEmbedHeight * shape.PosEmbedWidth}, {shape.EmbedDim}), std: 0.02));");
             writer.Line("Layers = new ModuleList<nn.Module<Tensor, Tensor>>(").Indent();
             for (var i = 0; i < kinds.Count; i++)
-                writer.Line($"{LayerConstruction(shape, kinds[i], eps)}{(i == kinds.Count - 1 ? ");" : ",")} // {i}");
+                writer.Line($"{LayerConstruction(shape, kinds[i], i, eps)}{(i == kinds.Count - 1 ? ");" : ",")} // {i}");
             writer.Outdent();
             writer.Line($"FinalNorm = nn.LayerNorm({shape.EmbedDim}, eps: {eps});");
             if (shape.AdditionalFinalLayers)
@@ -145,9 +145,9 @@ namespace ModelGen.Generators.Families.Vitamin
             writer.Close();
         }
 
-        private static string LayerConstruction(VitaminShape shape, VitaminLayerKind kind, string eps) => kind switch
+        private static string LayerConstruction(VitaminShape shape, VitaminLayerKind kind, int index, string eps) => kind switch
         {
-            VitaminLayerKind.RwkvBlock => $"new RwkvBlock(channels: {shape.EmbedDim}, hiddenChannels: {shape.RwkvHidden}, normEps: {eps})",
+            VitaminLayerKind.RwkvBlock => $"new RwkvBlock(channels: {shape.EmbedDim}, hiddenChannels: {shape.RwkvHidden}, normEps: {eps}, layerId: {index}, layerCount: {shape.Depth})",
             VitaminLayerKind.TransformerLayer => $"new TransformerLayer(embedDims: {shape.EmbedDim}, numHeads: {shape.NumHeads}, feedforwardChannels: {shape.FeedforwardChannels}, normEps: {eps})",
             _ => $"new MbConv1d(channels: {shape.EmbedDim}, midChannels: {shape.TokenMbConvMid}, normEps: {eps})",
         };

@@ -13,10 +13,12 @@ namespace ModelGen.Models.Layers.Vitamin;
 public sealed class ChannelMix : ExplicitModule<Tensor, Tensor>
 {
     /// <param name="hiddenChannels">Upstream's <c>hidden_rate * n_embd</c>.</param>
-    public ChannelMix(long channels, long hiddenChannels) : base(nameof(ChannelMix))
+    /// <param name="layerId">The layer's index among <paramref name="layerCount"/> token layers, for upstream's depth-dependent initialisation.</param>
+    public ChannelMix(long channels, long hiddenChannels, long layerId, long layerCount) : base(nameof(ChannelMix))
     {
-        SpatialMixK = new Parameter(full(1, 1, channels, 0.5));
-        SpatialMixR = new Parameter(full(1, 1, channels, 0.5));
+        var fromOne = RwkvFancyInit.RatioOneToAlmostZero(layerId, layerCount);
+        SpatialMixK = new Parameter(RwkvFancyInit.Mix(channels, fromOne));
+        SpatialMixR = new Parameter(RwkvFancyInit.Mix(channels, fromOne));
         Key = nn.Linear(channels, hiddenChannels, hasBias: false);
         Receptance = nn.Linear(channels, channels, hasBias: false);
         Value = nn.Linear(hiddenChannels, channels, hasBias: false);

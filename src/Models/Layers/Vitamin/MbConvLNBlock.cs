@@ -30,6 +30,7 @@ public class MbConvLNBlock : ExplicitModule<Tensor, Tensor>
         register_module("conv1_1x1", Conv1x1Expand);
         register_module("conv2_kxk", ConvDepthwise);
         register_module("conv3_1x1", Conv1x1Project);
+        ConvFanOutInit.Apply(this);
     }
 
     /// <summary>The shortcut path, or null for the identity.</summary>

@@ -14,14 +14,15 @@ public sealed class RwkvBlock : ExplicitModule<Tensor, Tensor>
     private const double LayerScaleInit = 1e-2;
 
     /// <param name="hiddenChannels">Width of the channel mix, upstream's <c>mlp_ratio * channels</c>.</param>
-    public RwkvBlock(long channels, long hiddenChannels, double normEps) : base(nameof(RwkvBlock))
+    /// <param name="layerId">The layer's index among <paramref name="layerCount"/> token layers (upstream's layer_id and total_layers).</param>
+    public RwkvBlock(long channels, long hiddenChannels, double normEps, long layerId, long layerCount) : base(nameof(RwkvBlock))
     {
         LayerScale1 = new Parameter(full(channels, LayerScaleInit));
         LayerScale2 = new Parameter(full(channels, LayerScaleInit));
         Norm1 = nn.LayerNorm(channels, eps: normEps);
         Norm2 = nn.LayerNorm(channels, eps: normEps);
-        Attn = new SpatialMix(channels);
-        Mlp = new ChannelMix(channels, hiddenChannels);
+        Attn = new SpatialMix(channels, layerId, layerCount);
+        Mlp = new ChannelMix(channels, hiddenChannels, layerId, layerCount);
         register_parameter("layer_scale_1", LayerScale1);
         register_parameter("layer_scale_2", LayerScale2);
         register_module("norm1", Norm1);

@@ -14,13 +14,15 @@ namespace ModelGen.Models.Layers.Vitamin;
 /// </summary>
 public sealed class SpatialMix : ExplicitModule<Tensor, Tensor>
 {
-    public SpatialMix(long channels) : base(nameof(SpatialMix))
+    /// <param name="layerId">The layer's index among <paramref name="layerCount"/> token layers, for upstream's depth-dependent initialisation.</param>
+    public SpatialMix(long channels, long layerId, long layerCount) : base(nameof(SpatialMix))
     {
-        SpatialDecay = new Parameter(zeros(channels));
-        SpatialFirst = new Parameter(zeros(channels));
-        SpatialMixK = new Parameter(full(1, 1, channels, 0.5));
-        SpatialMixV = new Parameter(full(1, 1, channels, 0.5));
-        SpatialMixR = new Parameter(full(1, 1, channels, 0.5));
+        var fromOne = RwkvFancyInit.RatioOneToAlmostZero(layerId, layerCount);
+        SpatialDecay = new Parameter(RwkvFancyInit.SpatialDecay(channels, layerId, layerCount));
+        SpatialFirst = new Parameter(RwkvFancyInit.SpatialFirst(channels));
+        SpatialMixK = new Parameter(RwkvFancyInit.Mix(channels, fromOne));
+        SpatialMixV = new Parameter(RwkvFancyInit.Mix(channels, fromOne, 0.3 * RwkvFancyInit.RatioZeroToOne(layerId, layerCount)));
+        SpatialMixR = new Parameter(RwkvFancyInit.Mix(channels, 0.5 * fromOne));
         Key = nn.Linear(channels, channels, hasBias: false);
         Value = nn.Linear(channels, channels, hasBias: false);
         Receptance = nn.Linear(channels, channels, hasBias: false);

@@ -19,6 +19,7 @@ public sealed class Stem : ExplicitModule<Tensor, Tensor>
         register_module("conv1", Conv1);
         register_module("norm1", Norm1);
         register_module("conv2", Conv2);
+        ConvFanOutInit.Apply(this);
     }
 
     public Conv2d Conv1 { get; }
