@@ -100,22 +100,22 @@ namespace ModelGen.Models.Vitamin
                     new MbConvLNBlock(inChannels: 64, outChannels: 64, stride: 1, midChannels: 256, normEps: 1E-06), // conv_stages.1.2
                     new MbConvLNBlock(inChannels: 64, outChannels: 64, stride: 1, midChannels: 256, normEps: 1E-06))); // conv_stages.1.3
             ConvFinalPool = new StridedConv(inChannels: 64, outChannels: 192, normEps: 1E-06);
-            PosEmbed = new Parameter(zeros(1, 4096, 192));
+            PosEmbed = new Parameter(nn.init.trunc_normal_(empty(1, 4096, 192), std: 0.02));
             Layers = new ModuleList<nn.Module<Tensor, Tensor>>(
-                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06), // 0
-                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06), // 1
-                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06), // 2
-                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06), // 3
-                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06), // 4
-                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06), // 5
-                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06), // 6
-                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06), // 7
-                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06), // 8
-                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06), // 9
-                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06), // 10
-                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06), // 11
-                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06), // 12
-                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06)); // 13
+                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 0, layerCount: 14), // 0
+                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 1, layerCount: 14), // 1
+                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 2, layerCount: 14), // 2
+                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 3, layerCount: 14), // 3
+                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 4, layerCount: 14), // 4
+                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 5, layerCount: 14), // 5
+                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 6, layerCount: 14), // 6
+                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 7, layerCount: 14), // 7
+                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 8, layerCount: 14), // 8
+                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 9, layerCount: 14), // 9
+                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 10, layerCount: 14), // 10
+                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 11, layerCount: 14), // 11
+                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 12, layerCount: 14), // 12
+                new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 13, layerCount: 14)); // 13
             FinalNorm = nn.LayerNorm(192, eps: 1E-06);
             register_parameter("pos_embed", PosEmbed);
             register_module("stem", Stem);
