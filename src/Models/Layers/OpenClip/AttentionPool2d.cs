@@ -29,6 +29,11 @@ public sealed class AttentionPool2d : ExplicitModule<Tensor, Tensor>
         register_module("q_proj", QProj);
         register_module("v_proj", VProj);
         register_module("c_proj", CProj);
+
+        // open_clip's ModifiedResNet.init_parameters: projections drawn with std 1/sqrt(embedDim).
+        var std = Math.Pow(embedDim, -0.5);
+        foreach (var projection in new[] { QProj, KProj, VProj, CProj })
+            nn.init.normal_(projection.weight!, std: std);
     }
 
     public long SpacialDim { get; }

@@ -30,6 +30,8 @@ public sealed class ClipBottleneck : ExplicitModule<Tensor, Tensor>
         register_module("bn2", Bn2);
         register_module("conv3", Conv3);
         register_module("bn3", Bn3);
+        // open_clip's ModifiedResNet.init_parameters: each residual branch starts as zero.
+        nn.init.zeros_(Bn3.weight!);
         if (stride > 1 || inplanes != planes * Expansion)
         {
             Downsample = nn.Sequential(
