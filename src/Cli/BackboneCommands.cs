@@ -107,6 +107,9 @@ internal static class BackboneCommands
         string text => text,
         double number => number.ToString("G", CultureInfo.InvariantCulture),
         System.Collections.IEnumerable items => "[" + string.Join(", ", items.Cast<object>().Select(Format)) + "]",
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+        IConvertible convertible => convertible.ToString(CultureInfo.InvariantCulture),
+        _ => "{ " + string.Join(", ", value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract")
+            .Select(p => $"{p.Name} = {Format(p.GetValue(value))}")) + " }",
     };
 }
