@@ -22,7 +22,7 @@ internal static partial class FuzzInputs
         "A.MODEL.JSON", "a.model.json ", "\\fuzz\\a.model.json", "sub/../b.model.json", "::", "\uD800.model.json", "sub//c.model.json",
     ];
 
-    private static readonly string[] Names = ["A", "B", "a", "Same", "same", "Class", "class", "Ab\u200F", "Ab", "_", "AConfig", "\u00C9t\u00E9", "A1", "1A"];
+    private static readonly string[] Names = ["A", "B", "a", "Same", "same", "Class", "class", "Ab\u200F", "Ab", "_", "AConfig", "Tensor", "Features", "Stem", "var", "nn", "AttnCfg", "Config", "\u00C9t\u00E9", "A1", "1A"];
 
     private static readonly string[] Bodies =
     [
