@@ -15,7 +15,7 @@ public sealed class GeneratorFuzzTests(ITestOutputHelper output)
 {
     private const int DefaultSeed = 5_2025;
     private const int InputCount = 6_000;
-    private const int CompileEvery = 100;
+    private const int CompileEvery = 20;
     private const int MaxCompiled = 20;
 
     [Fact]
