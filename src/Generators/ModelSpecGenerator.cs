@@ -86,7 +86,13 @@ namespace ModelGen.Generators
             string source;
             try
             {
-                source = ModelFileEmitter.Emit(outcome.Unit, ModelFamilies.Find(outcome.Unit.Header.Family)!);
+                var family = ModelFamilies.Find(outcome.Unit.Header.Family)!;
+                if (CapturedNames.Find(outcome.Unit, family) is string captured)
+                {
+                    context.ReportDiagnostic(CapturedNameDiagnostic(outcome.Unit.Header, captured).ToDiagnostic());
+                    return;
+                }
+                source = ModelFileEmitter.Emit(outcome.Unit, family);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -96,6 +102,13 @@ namespace ModelGen.Generators
             }
             context.AddSource(ModelFileEmitter.HintName(outcome.Unit), SourceText.From(source, System.Text.Encoding.UTF8));
         }
+
+        private static DiagnosticInfo CapturedNameDiagnostic(ModelHeader header, string captured) => DiagnosticInfo.Create(
+            DiagnosticDescriptors.InvalidName,
+            header.NameSpan,
+            captured == header.Name
+                ? $"'{header.Name}' is also a name the generated code of this variant uses (a building block, member or keyword), so the class would capture it and the code would not compile; choose another class name, e.g. '{header.Name}Model'."
+                : $"'{header.Name}' would generate the config record '{captured}', a name the generated code of this variant already uses; choose another class name, e.g. '{header.Name}Model'.");
 
         private static SpecOutcome Failure(string path, Exception e) => new SpecOutcome(
             path,

@@ -62,4 +62,20 @@ public sealed class GeneratedCodeTests
         Assert.Equal((8, 14), (span.StartLinePosition.Line, span.StartLinePosition.Character));
         Assert.Empty(result.GeneratedTrees);
     }
+
+    // Found by GeneratorFuzzTests: C# also ends a line at U+0085, U+2028 and U+2029, which cut the doc comment short.
+    [Theory]
+    [InlineData("\\u2028")]
+    [InlineData("\\u2029")]
+    [InlineData("\\u0085")]
+    [InlineData("\\r\\n")]
+    public void A_description_with_any_line_break_stays_inside_its_doc_comment(string lineBreak)
+    {
+        var spec = UserSpec.Replace("A user's own variant.", $"First line.{lineBreak}int Broken;");
+        var (result, output) = GeneratorHarness.Run(("a.model.json", spec));
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Single(result.GeneratedTrees);
+        Assert.Empty(GeneratorHarness.CompilationErrors(output));
+    }
 }

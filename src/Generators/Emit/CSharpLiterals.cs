@@ -43,9 +43,12 @@ namespace ModelGen.Generators.Emit
         public static string IntegerArray(EquatableArray<long> values) => "new[] { " + string.Join(", ", values.Select(Integer)) + " }";
 
         /// <summary>Text safe inside an XML doc comment.</summary>
-        public static string XmlText(string text) => text
-            .Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;")
-            .Replace("\r", " ").Replace("\n", " ");
+        public static string XmlText(string text) => SingleLine(text
+            .Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;"));
+
+        /// <summary>Text safe inside a single-line comment: every character C# takes as a line break becomes a space.</summary>
+        public static string SingleLine(string text) => text
+            .Replace('\r', ' ').Replace('\n', ' ').Replace('\u0085', ' ').Replace('\u2028', ' ').Replace('\u2029', ' ');
 
         /// <summary>camelCase or snake_case to PascalCase: imageSize -> ImageSize.</summary>
         public static string Pascal(string name)

@@ -45,7 +45,10 @@ namespace ModelGen.Generators.Json
         public bool TryGetInt64(out long value) =>
             long.TryParse(Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
 
-        public double Value => double.Parse(Text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        /// <summary>The value; beyond double's range, infinity (.NET Framework's parser, which Visual Studio may host, throws there instead).</summary>
+        public double Value => double.TryParse(Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : Text.StartsWith("-", System.StringComparison.Ordinal) ? double.NegativeInfinity : double.PositiveInfinity;
     }
 
     internal sealed record JsonBoolean(SourceSpan Span, bool Value) : JsonNode(Span)

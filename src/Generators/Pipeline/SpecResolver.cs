@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis.CSharp;
 using ModelGen.Generators.Diagnostics;
+using ModelGen.Generators.Emit;
 using ModelGen.Generators.Families;
 using ModelGen.Generators.Json;
 using ModelGen.Generators.Model;
@@ -223,9 +224,16 @@ namespace ModelGen.Generators.Pipeline
             return null;
         }
 
+        /// <summary>
+        /// Rejects a spec whose types clash with an earlier spec's: the class or its config record
+        /// (<c>A</c> and <c>AConfig</c> clash with a spec named <c>AConfig</c>), or a class name
+        /// that differs only in case, since ModelZoo registers variants by class name alone and
+        /// generated file names are compared ignoring case.
+        /// </summary>
         private static IEnumerable<SpecOutcome> ReportDuplicateTypes(List<SpecOutcome> outcomes)
         {
-            var firstByType = new Dictionary<string, SpecOutcome>(StringComparer.Ordinal);
+            var byName = new Dictionary<string, ModelHeader>(StringComparer.OrdinalIgnoreCase);
+            var byType = new Dictionary<string, ModelHeader>(StringComparer.Ordinal);
             foreach (var outcome in outcomes)
             {
                 if (outcome.Unit is null)
@@ -235,18 +243,37 @@ namespace ModelGen.Generators.Pipeline
                 }
 
                 var header = outcome.Unit.Header;
-                var type = header.Namespace + "." + header.Name;
-                if (!firstByType.TryGetValue(type, out var first))
+                var types = new[] { header.Name, ConfigRecordEmitter.TypeName(header) }.Select(t => header.Namespace + "." + t).ToList();
+                var message = Clash(header, byName, byType, types);
+                if (message is null)
                 {
-                    firstByType[type] = outcome;
+                    byName[header.Name] = header;
+                    foreach (var type in types)
+                        byType[type] = header;
                     yield return outcome;
                     continue;
                 }
 
                 var bag = new DiagnosticBag();
-                bag.Add(DiagnosticDescriptors.DuplicateName, header.NameSpan, $"'{type}' is already generated from {first.Unit!.Header.SpecPath}; give one of the specs another 'name' or 'namespace'.");
+                bag.Add(DiagnosticDescriptors.DuplicateName, header.NameSpan, message);
                 yield return new SpecOutcome(outcome.Path, outcome.Diagnostics.Concat(bag.ToEquatableArray()).ToEquatableArray(), null);
             }
+        }
+
+        private static string? Clash(ModelHeader header, Dictionary<string, ModelHeader> byName, Dictionary<string, ModelHeader> byType, List<string> types)
+        {
+            if (byName.TryGetValue(header.Name, out var first))
+            {
+                if (first.Name != header.Name)
+                    return $"'{header.Name}' differs only in case from '{first.Name}', generated from {first.SpecPath}; generated file names ignore case, so give one of the specs another 'name'.";
+                return first.Namespace == header.Namespace
+                    ? $"'{header.Namespace}.{header.Name}' is already generated from {first.SpecPath}; give one of the specs another 'name'."
+                    : $"'{header.Name}' is already generated from {first.SpecPath} (in namespace {first.Namespace}); ModelZoo registers variants by class name, so give one of the specs another 'name'.";
+            }
+            foreach (var type in types)
+                if (byType.TryGetValue(type, out first))
+                    return $"'{type}' is already generated from {first.SpecPath} (spec '{first.Name}' generates {first.Name} and {ConfigRecordEmitter.TypeName(first)}); give one of the specs another 'name'.";
+            return null;
         }
 
         private static bool IsIdentifier(string text) =>

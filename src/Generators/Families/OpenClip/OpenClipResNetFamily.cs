@@ -32,9 +32,9 @@ namespace ModelGen.Generators.Families.OpenClip
         {
             var shape = OpenClipResNetShape.From(fields);
             if (shape.ImageSize % 32 != 0)
-                diagnostics.Add(DiagnosticDescriptors.Inconsistent, fields.SpanOf("imageSize"), $"'imageSize' {shape.ImageSize} is not a multiple of 32, the ResNet's total stride; the attention pool needs an exact {shape.ImageSize / 32}x{shape.ImageSize / 32} map (e.g. imageSize {shape.ImageSize / 32 * 32}).");
+                diagnostics.Add(DiagnosticDescriptors.Inconsistent, fields.SpanOf("imageSize"), $"'imageSize' {shape.ImageSize} is not a multiple of 32, the ResNet's total stride; the attention pool needs an exact {shape.ImageSize / 32}x{shape.ImageSize / 32} map (e.g. imageSize {System.Math.Max(32, shape.ImageSize / 32 * 32)} or {(shape.ImageSize / 32 + 1) * 32}).");
             if (shape.EmbedDim % shape.Heads != 0)
-                diagnostics.Add(DiagnosticDescriptors.Inconsistent, fields.SpanOf(shape.HeadsGiven ? "heads" : "width"), $"The attention pool's width (width * 32 = {shape.EmbedDim}) is not divisible by {(shape.HeadsGiven ? "'heads'" : "the default heads")} {shape.Heads}; every head must get the same width (e.g. heads {HeadCounts.Divisor(shape.EmbedDim, shape.Heads)}).");
+                diagnostics.Add(DiagnosticDescriptors.Inconsistent, fields.SpanOf(shape.HeadsGiven ? "heads" : "width"), $"The attention pool's width (width * 32 = {shape.EmbedDim}) is not divisible by {(shape.HeadsGiven ? "'heads'" : "the default heads (width * 32 / 64)")} {shape.Heads}; every head must get the same width (e.g. heads {HeadCounts.Divisor(shape.EmbedDim, shape.Heads)}).");
             if ((long)shape.EmbedDim * shape.EmbedDim > int.MaxValue || ((long)shape.PoolGrid * shape.PoolGrid + 1) * shape.EmbedDim > int.MaxValue)
                 diagnostics.Add(DiagnosticDescriptors.OutOfRange, fields.SpanOf("width"), $"A single weight of this variant would have more than {int.MaxValue} elements (attention-pool width {shape.EmbedDim}, {shape.PoolGrid}x{shape.PoolGrid} positions); choose smaller sizes.");
         }

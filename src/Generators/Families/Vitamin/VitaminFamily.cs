@@ -107,8 +107,10 @@ namespace ModelGen.Generators.Families.Vitamin
             {
                 if (indexes[i] >= shape.Depth)
                 {
-                    var hint = attn.Get("globalAttnIndexes").IsDefault ? " (the default, (2, 5, 8, 11), needs depth 12 or more; give 'globalAttnIndexes' with 'depth')" : "";
-                    diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, span, $"'globalAttnIndexes' contains {indexes[i]}, but the layers are numbered 0 to {shape.Depth - 1} ('depth' {shape.Depth}){hint}.");
+                    if (attn.Get("globalAttnIndexes").IsDefault)
+                        diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, attn.SpanOf("depth"), $"'depth' is {shape.Depth}, but the default 'globalAttnIndexes' [{string.Join(", ", indexes)}] needs layers up to {indexes[indexes.Count - 1]}; give 'globalAttnIndexes' with layers from 0 to {shape.Depth - 1}, or a 'depth' of at least {indexes[indexes.Count - 1] + 1}.");
+                    else
+                        diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, span, $"'globalAttnIndexes' contains {indexes[i]}, but the layers are numbered 0 to {shape.Depth - 1} ('depth' {shape.Depth}).");
                     return;
                 }
                 if (i > 0 && indexes[i] <= indexes[i - 1])
