@@ -227,8 +227,9 @@ namespace ModelGen.Generators.Pipeline
         /// <summary>
         /// Rejects a spec whose types clash with an earlier spec's: the class or its config record
         /// (<c>A</c> and <c>AConfig</c> clash with a spec named <c>AConfig</c>), or a class name
-        /// that differs only in case, since ModelZoo registers variants by class name alone and
-        /// generated file names are compared ignoring case.
+        /// that differs only in case (generated file names are compared ignoring case). The same name
+        /// in two namespaces of one project is refused too: <c>ModelZoo.Create(name)</c> would be
+        /// ambiguous for the project's own variants.
         /// </summary>
         private static IEnumerable<SpecOutcome> ReportDuplicateTypes(List<SpecOutcome> outcomes)
         {
@@ -268,7 +269,7 @@ namespace ModelGen.Generators.Pipeline
                     return $"'{header.Name}' differs only in case from '{first.Name}', generated from {first.SpecPath}; generated file names ignore case, so give one of the specs another 'name'.";
                 return first.Namespace == header.Namespace
                     ? $"'{header.Namespace}.{header.Name}' is already generated from {first.SpecPath}; give one of the specs another 'name'."
-                    : $"'{header.Name}' is already generated from {first.SpecPath} (in namespace {first.Namespace}); ModelZoo registers variants by class name, so give one of the specs another 'name'.";
+                    : $"'{header.Name}' is already generated from {first.SpecPath} (in namespace {first.Namespace}); ModelZoo.Create finds variants by class name, so give one of the specs another 'name'.";
             }
             foreach (var type in types)
                 if (byType.TryGetValue(type, out first))

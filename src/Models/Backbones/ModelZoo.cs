@@ -6,7 +6,8 @@ namespace ModelGen.Models.Backbones;
 /// <summary>
 /// The one registry of backbone variants, filled by the generated classes themselves (each
 /// generated file registers its class from a module initializer), so config-driven code can
-/// build a variant from its name.
+/// build a variant from its name. Variants are found by class name, or by namespace-qualified
+/// name when two assemblies define classes of the same name.
 /// </summary>
 public static class ModelZoo
 {
@@ -14,27 +15,37 @@ public static class ModelZoo
 
     /// <summary>Every registered variant, ordered by name.</summary>
     public static IReadOnlyList<ModelRegistration> All =>
-        Registrations.Values.OrderBy(r => r.Name, StringComparer.Ordinal).ToArray();
+        Registrations.Values.OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.FullName, StringComparer.Ordinal).ToArray();
 
-    public static void Register(ModelRegistration registration)
+    public static void Register(ModelRegistration registration) => Registrations.TryAdd(registration.FullName, registration);
+
+    public static bool Contains(string name) => Matches(name).Count > 0;
+
+    /// <summary>The registration of <paramref name="name"/>: a class name such as <c>SamVitB</c>, or a full name.</summary>
+    public static ModelRegistration Describe(string name) => Matches(name) switch
     {
-        if (!Registrations.TryAdd(registration.Name, registration) && Registrations[registration.Name].Factory != registration.Factory)
-            throw new InvalidOperationException($"Two backbones are registered as '{registration.Name}'.");
-    }
+        [var only] => only,
+        [] => throw Unknown(name),
+        var several => throw new KeyNotFoundException(
+            $"'{name}' names {several.Count} backbones: {string.Join(", ", several.Select(r => r.FullName))}. Use the full name."),
+    };
 
-    public static bool Contains(string name) => Registrations.ContainsKey(name);
-
-    public static ModelRegistration Describe(string name) =>
-        Registrations.TryGetValue(name, out var registration) ? registration : throw Unknown(name);
-
-    /// <summary>Builds the variant with the given class name, e.g. <c>Create("SamVitB")</c>.</summary>
+    /// <summary>Builds the variant with the given name, e.g. <c>Create("SamVitB")</c>.</summary>
     public static IBackbone Create(string name) => Describe(name).Factory();
+
+    private static List<ModelRegistration> Matches(string name) => Registrations.TryGetValue(name, out var exact)
+        ? [exact]
+        : Registrations.Values.Where(r => r.Name == name).OrderBy(r => r.FullName, StringComparer.Ordinal).ToList();
 
     private static KeyNotFoundException Unknown(string name)
     {
-        var known = Registrations.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
+        var known = Registrations.Values.Select(r => r.Name).Distinct().Order(StringComparer.Ordinal).ToArray();
         var suggestion = known.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase))
-                         ?? known.OrderBy(k => EditDistance.Between(k.ToLowerInvariant(), name.ToLowerInvariant())).FirstOrDefault(k => EditDistance.Between(k.ToLowerInvariant(), name.ToLowerInvariant()) <= 3);
+                         ?? known.Select(k => (Name: k, Distance: EditDistance.Between(k.ToLowerInvariant(), name.ToLowerInvariant())))
+                             .Where(k => k.Distance <= 3)
+                             .OrderBy(k => k.Distance)
+                             .Select(k => k.Name)
+                             .FirstOrDefault();
         var hint = suggestion is null ? "" : $" Did you mean '{suggestion}'?";
         return new KeyNotFoundException($"No backbone named '{name}' is registered.{hint} Known: {string.Join(", ", known)}.");
     }

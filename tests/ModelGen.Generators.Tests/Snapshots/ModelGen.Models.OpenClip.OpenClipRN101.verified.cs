@@ -220,6 +220,6 @@ namespace ModelGen.Models.OpenClip
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(OpenClipRN101), OpenClipRN101Config.Default, Features, () => new OpenClipRN101()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(OpenClipRN101), OpenClipRN101Config.Default, Features, () => new OpenClipRN101()));
     }
 }

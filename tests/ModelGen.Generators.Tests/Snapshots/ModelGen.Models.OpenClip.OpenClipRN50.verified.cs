@@ -186,6 +186,6 @@ namespace ModelGen.Models.OpenClip
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(OpenClipRN50), OpenClipRN50Config.Default, Features, () => new OpenClipRN50()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(OpenClipRN50), OpenClipRN50Config.Default, Features, () => new OpenClipRN50()));
     }
 }

@@ -234,6 +234,6 @@ namespace ModelGen.Models.OpenClip
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(OpenClipRN50x16), OpenClipRN50x16Config.Default, Features, () => new OpenClipRN50x16()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(OpenClipRN50x16), OpenClipRN50x16Config.Default, Features, () => new OpenClipRN50x16()));
     }
 }

@@ -206,6 +206,6 @@ namespace ModelGen.Models.OpenClip
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(OpenClipRN50x4), OpenClipRN50x4Config.Default, Features, () => new OpenClipRN50x4()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(OpenClipRN50x4), OpenClipRN50x4Config.Default, Features, () => new OpenClipRN50x4()));
     }
 }

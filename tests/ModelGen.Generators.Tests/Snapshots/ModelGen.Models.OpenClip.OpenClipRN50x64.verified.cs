@@ -282,6 +282,6 @@ namespace ModelGen.Models.OpenClip
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(OpenClipRN50x64), OpenClipRN50x64Config.Default, Features, () => new OpenClipRN50x64()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(OpenClipRN50x64), OpenClipRN50x64Config.Default, Features, () => new OpenClipRN50x64()));
     }
 }

@@ -181,6 +181,6 @@ namespace ModelGen.Models.OpenClip
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(OpenClipViTB16), OpenClipViTB16Config.Default, Features, () => new OpenClipViTB16()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(OpenClipViTB16), OpenClipViTB16Config.Default, Features, () => new OpenClipViTB16()));
     }
 }

@@ -205,6 +205,6 @@ namespace ModelGen.Models.OpenClip
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(OpenClipViTL14), OpenClipViTL14Config.Default, Features, () => new OpenClipViTL14()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(OpenClipViTL14), OpenClipViTL14Config.Default, Features, () => new OpenClipViTL14()));
     }
 }

@@ -159,6 +159,6 @@ namespace ModelGen.Models.Sam
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(SamVitB), SamVitBConfig.Default, Features, () => new SamVitB()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(SamVitB), SamVitBConfig.Default, Features, () => new SamVitB()));
     }
 }

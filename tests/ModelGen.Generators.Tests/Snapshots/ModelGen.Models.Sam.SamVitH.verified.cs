@@ -199,6 +199,6 @@ namespace ModelGen.Models.Sam
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(SamVitH), SamVitHConfig.Default, Features, () => new SamVitH()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(SamVitH), SamVitHConfig.Default, Features, () => new SamVitH()));
     }
 }

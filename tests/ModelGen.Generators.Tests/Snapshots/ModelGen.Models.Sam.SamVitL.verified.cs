@@ -183,6 +183,6 @@ namespace ModelGen.Models.Sam
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(SamVitL), SamVitLConfig.Default, Features, () => new SamVitL()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(SamVitL), SamVitLConfig.Default, Features, () => new SamVitL()));
     }
 }

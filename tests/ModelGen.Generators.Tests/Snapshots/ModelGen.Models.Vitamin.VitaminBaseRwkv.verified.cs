@@ -187,6 +187,6 @@ namespace ModelGen.Models.Vitamin
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(VitaminBaseRwkv), VitaminBaseRwkvConfig.Default, Features, () => new VitaminBaseRwkv()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(VitaminBaseRwkv), VitaminBaseRwkvConfig.Default, Features, () => new VitaminBaseRwkv()));
     }
 }

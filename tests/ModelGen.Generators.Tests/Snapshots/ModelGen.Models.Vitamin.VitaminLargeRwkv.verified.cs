@@ -187,6 +187,6 @@ namespace ModelGen.Models.Vitamin
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(VitaminLargeRwkv), VitaminLargeRwkvConfig.Default, Features, () => new VitaminLargeRwkv()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(VitaminLargeRwkv), VitaminLargeRwkvConfig.Default, Features, () => new VitaminLargeRwkv()));
     }
 }

@@ -187,6 +187,6 @@ namespace ModelGen.Models.Vitamin
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(VitaminSmallRwkv), VitaminSmallRwkvConfig.Default, Features, () => new VitaminSmallRwkv()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(VitaminSmallRwkv), VitaminSmallRwkvConfig.Default, Features, () => new VitaminSmallRwkv()));
     }
 }

@@ -181,6 +181,6 @@ namespace ModelGen.Models.Vitamin
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(VitaminSmallRwkvSam), VitaminSmallRwkvSamConfig.Default, Features, () => new VitaminSmallRwkvSam()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(VitaminSmallRwkvSam), VitaminSmallRwkvSamConfig.Default, Features, () => new VitaminSmallRwkvSam()));
     }
 }

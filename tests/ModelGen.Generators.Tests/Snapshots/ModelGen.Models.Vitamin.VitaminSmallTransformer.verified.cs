@@ -187,6 +187,6 @@ namespace ModelGen.Models.Vitamin
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(VitaminSmallTransformer), VitaminSmallTransformerConfig.Default, Features, () => new VitaminSmallTransformer()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(VitaminSmallTransformer), VitaminSmallTransformerConfig.Default, Features, () => new VitaminSmallTransformer()));
     }
 }

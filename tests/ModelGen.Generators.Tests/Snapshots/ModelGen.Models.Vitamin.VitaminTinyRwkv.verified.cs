@@ -187,6 +187,6 @@ namespace ModelGen.Models.Vitamin
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof(VitaminTinyRwkv), VitaminTinyRwkvConfig.Default, Features, () => new VitaminTinyRwkv()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(VitaminTinyRwkv), VitaminTinyRwkvConfig.Default, Features, () => new VitaminTinyRwkv()));
     }
 }

@@ -32,3 +32,17 @@ public sealed class ModelZooTests
         Assert.Contains("SamVitH", error.Message);
     }
 }
+
+public sealed class ModelZooAmbiguityTests
+{
+    [Fact]
+    public void Classes_of_the_same_name_from_two_namespaces_are_found_by_full_name()
+    {
+        ModelZoo.Register(new ModelRegistration(typeof(FirstAssembly.Twin), Sam.SamTinyW3Config.Default, Sam.SamTinyW3.Features, () => new Sam.SamTinyW3()));
+        ModelZoo.Register(new ModelRegistration(typeof(SecondAssembly.Twin), Sam.SamTinyW14Config.Default, Sam.SamTinyW14.Features, () => new Sam.SamTinyW14()));
+
+        var error = Assert.Throws<KeyNotFoundException>(() => ModelZoo.Describe("Twin"));
+        Assert.Contains("names 2 backbones", error.Message);
+        Assert.Same(Sam.SamTinyW14.Features, ModelZoo.Describe(typeof(SecondAssembly.Twin).FullName!).FeatureInfo);
+    }
+}

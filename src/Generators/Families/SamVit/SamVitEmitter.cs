@@ -95,8 +95,7 @@ namespace ModelGen.Generators.Families.SamVit
             writer.Close();
             writer.Line();
 
-            writer.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
-            writer.Line($"internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(nameof({name}), {config}.Default, Features, () => new {name}()));");
+            RegistrationEmitter.Emit(writer, unit);
             writer.Close();
         }
 
