@@ -6,12 +6,13 @@ namespace ModelGen.Generators.Model
     /// <summary>
     /// A field's value after type checking, with where it was written (the default's span is the
     /// spec's <c>family</c> value, since that is what brought the default in).
-    /// Values: long, double, bool, string, EquatableArray&lt;long&gt; or BoundObject.
+    /// Values: long, double, bool, string, EquatableArray&lt;long&gt; or BoundObject. A list written in
+    /// the spec also keeps where each item was written, so a bad item can be pointed at.
     /// </summary>
-    internal sealed record BoundValue(string Name, object Value, SourceSpan Span, bool IsDefault)
+    internal sealed record BoundValue(string Name, object Value, SourceSpan Span, bool IsDefault, EquatableArray<SourceSpan> ItemSpans = default)
     {
         public bool Equals(BoundValue? other) =>
-            other is not null && Name == other.Name && IsDefault == other.IsDefault && Span == other.Span && Value.Equals(other.Value);
+            other is not null && Name == other.Name && IsDefault == other.IsDefault && Span == other.Span && Value.Equals(other.Value) && ItemSpans.Equals(other.ItemSpans);
 
         public override int GetHashCode() => (Name, Value, Span, IsDefault).GetHashCode();
     }
@@ -25,6 +26,13 @@ namespace ModelGen.Generators.Model
             Values.FirstOrDefault(v => v.Name == name) ?? throw new InvalidOperationException($"Field '{name}' was not bound.");
 
         public SourceSpan SpanOf(string name) => Get(name).Span;
+
+        /// <summary>Where item <paramref name="index"/> of a list was written; the field's span for a default list.</summary>
+        public SourceSpan SpanOfItem(string name, int index)
+        {
+            var value = Get(name);
+            return index < value.ItemSpans.Count ? value.ItemSpans[index] : value.Span;
+        }
 
         public long Integer(string name) => (long)Get(name).Value;
 

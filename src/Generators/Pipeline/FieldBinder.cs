@@ -61,7 +61,7 @@ namespace ModelGen.Generators.Pipeline
                 if (value is null)
                     ok = false;
                 else
-                    values.Add(new BoundValue(definition.JsonName, value, property.Value.Span, IsDefault: false));
+                    values.Add(new BoundValue(definition.JsonName, value, property.Value.Span, IsDefault: false, ItemSpans(property.Value)));
             }
 
             return ok ? new BoundObject(values.ToEquatableArray(), objectSpan) : null;
@@ -146,6 +146,9 @@ namespace ModelGen.Generators.Pipeline
             }
             return value;
         }
+
+        private static EquatableArray<SourceSpan> ItemSpans(JsonNode node) =>
+            node is JsonArray array ? array.Items.Select(item => item.Span).ToEquatableArray() : EquatableArray<SourceSpan>.Empty;
 
         private static object? WrongType(FieldDefinition definition, JsonNode node, string expected, DiagnosticBag diagnostics)
         {

@@ -69,12 +69,12 @@ namespace ModelGen.Generators.Families.SamVit
             {
                 if (indexes[i] >= shape.Depth)
                 {
-                    diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, span, $"'globalAttnIndexes' contains {indexes[i]}, but the blocks are numbered 0 to {shape.Depth - 1} ('depth' {shape.Depth}).");
+                    diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, fields.SpanOfItem("globalAttnIndexes", i), $"'globalAttnIndexes' contains {indexes[i]}, but the blocks are numbered 0 to {shape.Depth - 1} ('depth' {shape.Depth}).");
                     return;
                 }
                 if (i > 0 && indexes[i] <= indexes[i - 1])
                 {
-                    diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, span, indexes[i] == indexes[i - 1]
+                    diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, fields.SpanOfItem("globalAttnIndexes", i), indexes[i] == indexes[i - 1]
                         ? $"'globalAttnIndexes' contains {indexes[i]} twice; each index ends one stage, so list it once."
                         : $"'globalAttnIndexes' must be in ascending order ({indexes[i - 1]} comes before {indexes[i]}); write [{string.Join(", ", indexes.Distinct().OrderBy(x => x))}].");
                     return;
@@ -83,7 +83,7 @@ namespace ModelGen.Generators.Families.SamVit
             if (indexes.Count > MaxOutputs)
                 diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, span, $"'globalAttnIndexes' has {indexes.Count} entries, but SAMBackbone returns at most {MaxOutputs} outputs (out_indices 0-3); list at most {MaxOutputs}.");
             else if (indexes[indexes.Count - 1] != shape.Depth - 1)
-                diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, span, $"The last global index is {indexes[indexes.Count - 1]}, but 'depth' is {shape.Depth}: SAMBackbone's stages end at the global blocks, so blocks {indexes[indexes.Count - 1] + 1}-{shape.Depth - 1} would never run. End the list with {shape.Depth - 1}.");
+                diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, fields.SpanOfItem("globalAttnIndexes", indexes.Count - 1), $"The last global index is {indexes[indexes.Count - 1]}, but 'depth' is {shape.Depth}: SAMBackbone's stages end at the global blocks, so blocks {indexes[indexes.Count - 1] + 1}-{shape.Depth - 1} would never run. End the list with {shape.Depth - 1}.");
         }
 
         private static long Divisor(long dim, long heads)
