@@ -12,7 +12,10 @@ namespace ModelGen.Benchmarks;
 /// SAM teacher <see cref="SamVitB"/> over image sides. A Stopwatch harness rather than BenchmarkDotNet: one forward
 /// takes up to tens of seconds, so a few repeats are all a run can afford.
 /// </summary>
-/// <remarks>Usage: <c>scaling [--sides 256,512,1024,2048] [--repeats 3]</c>; one warm-up forward precedes each size.</remarks>
+/// <remarks>
+/// Usage: <c>scaling [--sides 256,512,1024,2048] [--repeats 3] [--warmup 1]</c> (warm-up forwards per size). Reports the
+/// fastest repeat: on a shared machine, contention only ever adds time.
+/// </remarks>
 public static class BackboneScaling
 {
     private const int SamHeads = 12;
@@ -22,10 +25,11 @@ public static class BackboneScaling
     {
         var sides = Option(args, "--sides", "256,512,1024,2048").Split(',').Select(int.Parse).ToArray();
         var repeats = int.Parse(Option(args, "--repeats", "3"), CultureInfo.InvariantCulture);
-        Console.WriteLine($"torch threads: {get_num_threads()}, repeats: {repeats} (+1 warm-up), load: {LoadAverage()}");
+        var warmup = int.Parse(Option(args, "--warmup", "1"), CultureInfo.InvariantCulture);
+        Console.WriteLine($"torch threads: {get_num_threads()}, repeats: {repeats}, warm-up: {warmup}, load: {LoadAverage()}");
 
-        var vitamin = Measure("VitaminSmallRwkv", () => new VitaminSmallRwkv(), sides, repeats, _ => null);
-        var sam = Measure("SamVitB", () => new SamVitB(), sides, repeats, SamTooLarge);
+        var vitamin = Measure("VitaminSmallRwkv", () => new VitaminSmallRwkv(), sides, warmup, repeats, _ => null);
+        var sam = Measure("SamVitB", () => new SamVitB(), sides, warmup, repeats, SamTooLarge);
 
         Console.WriteLine();
         Console.WriteLine($"load after: {LoadAverage()}");
@@ -41,8 +45,8 @@ public static class BackboneScaling
         }
     }
 
-    /// <summary>Median forward seconds per side; null where the size was skipped.</summary>
-    private static double?[] Measure(string name, Func<IBackbone> create, int[] sides, int repeats,
+    /// <summary>Fastest forward seconds per side; null where the size was skipped.</summary>
+    private static double?[] Measure(string name, Func<IBackbone> create, int[] sides, int warmup, int repeats,
         Func<int, string?> skipReason)
     {
         using var backbone = create();
@@ -59,16 +63,15 @@ public static class BackboneScaling
 
             using var images = randn(1, 3, sides[i], sides[i], generator: new Generator(1));
             var times = new List<double>();
-            for (var run = 0; run <= repeats; run++)
+            for (var run = 0; run < warmup + repeats; run++)
             {
                 var watch = Stopwatch.StartNew();
                 using (backbone.Forward(images))
                     watch.Stop();
-                if (run > 0)
+                if (run >= warmup)
                     times.Add(watch.Elapsed.TotalSeconds);
             }
-            times.Sort();
-            result[i] = times[times.Count / 2];
+            result[i] = times.Min();
             Console.WriteLine($"{name} {sides[i]}: {string.Join(" ", times.Select(t => t.ToString("F3", CultureInfo.InvariantCulture)))} s, load {LoadAverage()}");
         }
         return result;
