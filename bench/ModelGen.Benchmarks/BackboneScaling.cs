@@ -13,8 +13,9 @@ namespace ModelGen.Benchmarks;
 /// takes up to tens of seconds, so a few repeats are all a run can afford.
 /// </summary>
 /// <remarks>
-/// Usage: <c>scaling [--sides 256,512,1024,2048] [--repeats 3] [--warmup 1]</c> (warm-up forwards per size). Reports the
-/// fastest repeat: on a shared machine, contention only ever adds time.
+/// Usage: <c>scaling [--sides 256,512,1024,2048] [--repeats 3] [--warmup 1] [--threads N]</c> (warm-up forwards per
+/// size; LibTorch intra-op threads, default LibTorch's own). Reports the fastest repeat: on a shared machine, contention
+/// only ever adds time.
 /// </remarks>
 public static class BackboneScaling
 {
@@ -26,6 +27,8 @@ public static class BackboneScaling
         var sides = Option(args, "--sides", "256,512,1024,2048").Split(',').Select(int.Parse).ToArray();
         var repeats = int.Parse(Option(args, "--repeats", "3"), CultureInfo.InvariantCulture);
         var warmup = int.Parse(Option(args, "--warmup", "1"), CultureInfo.InvariantCulture);
+        if (Array.IndexOf(args, "--threads") >= 0)
+            set_num_threads(int.Parse(Option(args, "--threads", ""), CultureInfo.InvariantCulture));
         Console.WriteLine($"torch threads: {get_num_threads()}, repeats: {repeats}, warm-up: {warmup}, load: {LoadAverage()}");
 
         var vitamin = Measure("VitaminSmallRwkv", () => new VitaminSmallRwkv(), sides, warmup, repeats, _ => null);
