@@ -6,9 +6,17 @@ public static class Program
 {
     public static void Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "scaling")
-            BackboneScaling.Run(args[1..]);
-        else
-            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        switch (args.FirstOrDefault())
+        {
+            case "scaling":
+                BackboneScaling.Run(args[1..]);
+                break;
+            case "vitamin-breakdown":
+                VitaminBreakdown.Run(args[1..]);
+                break;
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+                break;
+        }
     }
 }
