@@ -7,9 +7,15 @@ namespace ModelGen.Models.Operators;
 /// <summary>
 /// The Bi-WKV formula and its gradient in O(T·C). Every output is a weighted mean of <c>v</c>; the weights of the
 /// tokens left of t form a running sum over t (decay exp(-w) per step, new token exp(k)), likewise from the right, so
-/// one left-to-right and one right-to-left scan per (batch, channel) suffice. Sums are kept in log-scaled form
-/// (<see cref="LogScale"/>) in float64. Work is split into blocks of channels of one batch element; within a block the
-/// scans go over tokens and, per token, over groups of four channels, which are contiguous in memory.
+/// one left-to-right and one right-to-left scan per (batch, channel) suffice. Arithmetic is float64. Work is split into
+/// blocks of channels of one batch element; within a block the scans go over tokens and, per token, over groups of four
+/// channels, which are contiguous in memory.
+/// <para>
+/// When every weight of a block, relative to exp(max k) of its channel, lies within exp(±<see cref="DirectSpanLimit"/>),
+/// the "direct" scans use plain sums scaled by exp(-max k): one exp per element (exp(k - max k)), decay as a product
+/// with exp(-w). Otherwise the block falls back to sums in log-scaled form (<see cref="LogScale"/>), which are stable
+/// for any inputs but need several exps per element.
+/// </para>
 /// </summary>
 // Scan methods are called only a few dozen times per call of the operator, too rarely for tiered compilation to
 // optimise them soon; they are compiled fully optimised right away.
@@ -19,6 +25,13 @@ internal static unsafe class BiWkvFormulaKernel
     private const int GroupsPerBlock = ChannelsPerBlock / LaneIO.Width;
     private const int ForwardFields = 3;
     private const int BackwardFields = 5;
+
+    /// <summary>
+    /// Bound on log of the ratios between weights (and on |u|) for the direct scans. Products of two weights, of a
+    /// weight and an inverse denominator, times the T-fold sums and float32-sized gradients, stay far inside float64's
+    /// exp(±708).
+    /// </summary>
+    private const double DirectSpanLimit = 200;
 
     public static void Forward<TScalar>(BiWkvShape shape, double[] w, double[] u, nint k, nint v, nint y)
         where TScalar : unmanaged
@@ -68,12 +81,121 @@ internal static unsafe class BiWkvFormulaKernel
 
     private static int Groups(int count) => (count + LaneIO.Width - 1) / LaneIO.Width;
 
-    /// <remarks><c>saved</c> holds per token the left sums (numerator, denominator mantissas, exponent) before that token.</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardBlock<TScalar>(BiWkvShape shape, int block, double[] w, double[] u, TScalar* k,
         TScalar* v, TScalar* y, double* saved) where TScalar : unmanaged
     {
         var (batch, firstChannel, count) = shape.Block(block, ChannelsPerBlock);
+        Span<Vector256<double>> reference = stackalloc Vector256<double>[GroupsPerBlock];
+        if (TryDirectReference(shape, batch, firstChannel, count, w, u, k, reference))
+            ForwardBlockDirect(shape, batch, firstChannel, count, w, u, reference, k, v, y, saved);
+        else
+            ForwardBlockLogScaled(shape, batch, firstChannel, count, w, u, k, v, y, saved);
+    }
+
+    /// <summary>
+    /// Writes max over tokens of k per channel to <paramref name="reference"/> and tells whether the direct scans are
+    /// safe: (max k - min k) + |w|·T + |u| at most <see cref="DirectSpanLimit"/> in every channel of the block.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TryDirectReference<TScalar>(BiWkvShape shape, int batch, int firstChannel, int count,
+        double[] w, double[] u, TScalar* k, Span<Vector256<double>> reference) where TScalar : unmanaged
+    {
+        var groups = Groups(count);
+        Span<Vector256<double>> minimum = stackalloc Vector256<double>[GroupsPerBlock];
+        reference.Fill(Vector256.Create(double.NegativeInfinity));
+        minimum.Fill(Vector256.Create(double.PositiveInfinity));
+        for (var t = 0; t < shape.Tokens; t++)
+        {
+            var offset = shape.Offset(batch, t, firstChannel);
+            for (var g = 0; g < groups; g++)
+            {
+                var kt = LaneIO.Load(k + offset + g * LaneIO.Width, Lanes(count, g));
+                reference[g] = Vector256.Max(reference[g], kt);
+                minimum[g] = Vector256.Min(minimum[g], kt);
+            }
+        }
+
+        var limit = Vector256.Create(DirectSpanLimit);
+        for (var g = 0; g < groups; g++)
+        {
+            var lanes = Lanes(count, g);
+            var span = reference[g] - minimum[g]
+                       + Vector256.Abs(LaneIO.Load(w, firstChannel + g * LaneIO.Width, lanes)) * shape.Tokens
+                       + Vector256.Abs(LaneIO.Load(u, firstChannel + g * LaneIO.Width, lanes));
+            // Written so that NaN fails the test.
+            if (!Vector256.LessThanOrEqualAll(span, limit))
+                return false;
+        }
+        return true;
+    }
+
+    /// <remarks>
+    /// Sums are scaled by exp(-reference). <c>saved</c> holds per token the left sums (numerator, denominator) before
+    /// that token and exp(k - reference).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardBlockDirect<TScalar>(BiWkvShape shape, int batch, int firstChannel, int count,
+        double[] w, double[] u, ReadOnlySpan<Vector256<double>> reference, TScalar* k, TScalar* v, TScalar* y,
+        double* saved) where TScalar : unmanaged
+    {
+        var groups = Groups(count);
+        Span<Vector256<double>> decay = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> bonus = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> num = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> den = stackalloc Vector256<double>[GroupsPerBlock];
+        for (var g = 0; g < groups; g++)
+        {
+            decay[g] = Vector256.Exp(-LaneIO.Load(w, firstChannel + g * LaneIO.Width, Lanes(count, g)));
+            bonus[g] = Vector256.Exp(LaneIO.Load(u, firstChannel + g * LaneIO.Width, Lanes(count, g)));
+        }
+
+        num.Clear();
+        den.Clear();
+        for (var t = 0; t < shape.Tokens; t++)
+        {
+            var offset = shape.Offset(batch, t, firstChannel);
+            var slot = saved + (long)t * ForwardFields * ChannelsPerBlock;
+            for (var g = 0; g < groups; g++)
+            {
+                var lanes = Lanes(count, g);
+                var lane = g * LaneIO.Width;
+                var weight = Vector256.Exp(LaneIO.Load(k + offset + lane, lanes) - reference[g]);
+                var vt = LaneIO.Load(v + offset + lane, lanes);
+                num[g].Store(slot + lane);
+                den[g].Store(slot + ChannelsPerBlock + lane);
+                weight.Store(slot + 2 * ChannelsPerBlock + lane);
+                num[g] = decay[g] * num[g] + weight * vt;
+                den[g] = decay[g] * den[g] + weight;
+            }
+        }
+
+        num.Clear();
+        den.Clear();
+        for (var t = shape.Tokens - 1; t >= 0; t--)
+        {
+            var offset = shape.Offset(batch, t, firstChannel);
+            var slot = saved + (long)t * ForwardFields * ChannelsPerBlock;
+            for (var g = 0; g < groups; g++)
+            {
+                var lanes = Lanes(count, g);
+                var lane = g * LaneIO.Width;
+                var vt = LaneIO.Load(v + offset + lane, lanes);
+                var weight = Vector256.Load(slot + 2 * ChannelsPerBlock + lane);
+                var self = bonus[g] * weight;
+                var yt = (Vector256.Load(slot + lane) + num[g] + self * vt)
+                         / (Vector256.Load(slot + ChannelsPerBlock + lane) + den[g] + self);
+                LaneIO.Store(yt, y + offset + lane, lanes);
+                num[g] = decay[g] * num[g] + weight * vt;
+                den[g] = decay[g] * den[g] + weight;
+            }
+        }
+    }
+
+    /// <remarks><c>saved</c> holds per token the left sums (numerator, denominator mantissas, exponent) before that token.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardBlockLogScaled<TScalar>(BiWkvShape shape, int batch, int firstChannel, int count,
+        double[] w, double[] u, TScalar* k, TScalar* v, TScalar* y, double* saved) where TScalar : unmanaged
+    {
         var groups = Groups(count);
         Span<Vector256<double>> decay = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> bonus = stackalloc Vector256<double>[GroupsPerBlock];
@@ -134,6 +256,154 @@ internal static unsafe class BiWkvFormulaKernel
         }
     }
 
+    private static void BackwardBlock<TScalar>(BiWkvShape shape, int block, double[] w, double[] u, TScalar* k,
+        TScalar* v, TScalar* gradY, TScalar* gradK, TScalar* gradV, double[] gradWPerBatch, double[] gradUPerBatch,
+        double* saved) where TScalar : unmanaged
+    {
+        var (batch, firstChannel, count) = shape.Block(block, ChannelsPerBlock);
+        Span<Vector256<double>> reference = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> gradW = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> gradU = stackalloc Vector256<double>[GroupsPerBlock];
+        if (TryDirectReference(shape, batch, firstChannel, count, w, u, k, reference))
+            BackwardBlockDirect(shape, batch, firstChannel, count, w, u, reference, k, v, gradY, gradK, gradV, gradW,
+                gradU, saved);
+        else
+            BackwardBlockLogScaled(shape, batch, firstChannel, count, w, u, k, v, gradY, gradK, gradV, gradW, gradU,
+                saved);
+
+        for (var g = 0; g < Groups(count); g++)
+        for (var lane = 0; lane < Lanes(count, g); lane++)
+        {
+            var index = batch * shape.Channels + firstChannel + g * LaneIO.Width + lane;
+            gradWPerBatch[index] = gradW[g].GetElement(lane);
+            gradUPerBatch[index] = gradU[g].GetElement(lane);
+        }
+    }
+
+    /// <summary>
+    /// The gradients of <see cref="BackwardBlockLogScaled{TScalar}"/> with sums scaled by exp(-reference). The scale
+    /// cancels: q_t carries exp(+reference), every weight exp(-reference).
+    /// </summary>
+    /// <remarks>
+    /// <c>saved</c> holds per token, first: the left sums before that token (numerator, denominator, their
+    /// distance-weighted versions) and exp(k - reference); then, after the right-to-left pass: q_t, y_t, the parts of
+    /// gradV and gradK from tokens at or right of t, and still exp(k - reference).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardBlockDirect<TScalar>(BiWkvShape shape, int batch, int firstChannel, int count,
+        double[] w, double[] u, ReadOnlySpan<Vector256<double>> reference, TScalar* k, TScalar* v, TScalar* gradY,
+        TScalar* gradK, TScalar* gradV, Span<Vector256<double>> gradW, Span<Vector256<double>> gradU, double* saved)
+        where TScalar : unmanaged
+    {
+        const int stride = BackwardFields * ChannelsPerBlock;
+        var groups = Groups(count);
+        Span<Vector256<double>> decay = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> bonus = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> num = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> den = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> distanceNum = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> distanceDen = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> adjoint = stackalloc Vector256<double>[GroupsPerBlock];
+        Span<Vector256<double>> adjointTimesY = stackalloc Vector256<double>[GroupsPerBlock];
+        for (var g = 0; g < groups; g++)
+        {
+            decay[g] = Vector256.Exp(-LaneIO.Load(w, firstChannel + g * LaneIO.Width, Lanes(count, g)));
+            bonus[g] = Vector256.Exp(LaneIO.Load(u, firstChannel + g * LaneIO.Width, Lanes(count, g)));
+        }
+
+        num.Clear();
+        den.Clear();
+        distanceNum.Clear();
+        distanceDen.Clear();
+        for (var t = 0; t < shape.Tokens; t++)
+        {
+            var offset = shape.Offset(batch, t, firstChannel);
+            var slot = saved + (long)t * stride;
+            for (var g = 0; g < groups; g++)
+            {
+                var lanes = Lanes(count, g);
+                var lane = g * LaneIO.Width;
+                var weight = Vector256.Exp(LaneIO.Load(k + offset + lane, lanes) - reference[g]);
+                var vt = LaneIO.Load(v + offset + lane, lanes);
+                num[g].Store(slot + lane);
+                den[g].Store(slot + ChannelsPerBlock + lane);
+                distanceNum[g].Store(slot + 2 * ChannelsPerBlock + lane);
+                distanceDen[g].Store(slot + 3 * ChannelsPerBlock + lane);
+                weight.Store(slot + 4 * ChannelsPerBlock + lane);
+                distanceNum[g] = decay[g] * (distanceNum[g] + num[g]);
+                distanceDen[g] = decay[g] * (distanceDen[g] + den[g]);
+                num[g] = decay[g] * num[g] + weight * vt;
+                den[g] = decay[g] * den[g] + weight;
+            }
+        }
+
+        num.Clear();
+        den.Clear();
+        distanceNum.Clear();
+        distanceDen.Clear();
+        adjoint.Clear();
+        adjointTimesY.Clear();
+        gradW.Clear();
+        gradU.Clear();
+        for (var t = shape.Tokens - 1; t >= 0; t--)
+        {
+            var offset = shape.Offset(batch, t, firstChannel);
+            var slot = saved + (long)t * stride;
+            for (var g = 0; g < groups; g++)
+            {
+                var lanes = Lanes(count, g);
+                var lane = g * LaneIO.Width;
+                var vt = LaneIO.Load(v + offset + lane, lanes);
+                var gt = LaneIO.Load(gradY + offset + lane, lanes);
+                var weight = Vector256.Load(slot + 4 * ChannelsPerBlock + lane);
+                var self = bonus[g] * weight;
+                var denominator = Vector256.Load(slot + ChannelsPerBlock + lane) + den[g] + self;
+                var yt = (Vector256.Load(slot + lane) + num[g] + self * vt) / denominator;
+                var qt = gt / denominator;
+                var selfPart = qt * self;
+                gradU[g] += selfPart * (vt - yt);
+                gradW[g] -= qt * (Vector256.Load(slot + 2 * ChannelsPerBlock + lane) + distanceNum[g]
+                                  - yt * (Vector256.Load(slot + 3 * ChannelsPerBlock + lane) + distanceDen[g]));
+
+                qt.Store(slot + lane);
+                yt.Store(slot + ChannelsPerBlock + lane);
+                (selfPart + weight * adjoint[g]).Store(slot + 2 * ChannelsPerBlock + lane);
+                (selfPart * (vt - yt) + weight * (vt * adjoint[g] - adjointTimesY[g]))
+                    .Store(slot + 3 * ChannelsPerBlock + lane);
+
+                adjoint[g] = decay[g] * adjoint[g] + qt;
+                adjointTimesY[g] = decay[g] * adjointTimesY[g] + qt * yt;
+                distanceNum[g] = decay[g] * (distanceNum[g] + num[g]);
+                distanceDen[g] = decay[g] * (distanceDen[g] + den[g]);
+                num[g] = decay[g] * num[g] + weight * vt;
+                den[g] = decay[g] * den[g] + weight;
+            }
+        }
+
+        adjoint.Clear();
+        adjointTimesY.Clear();
+        for (var t = 0; t < shape.Tokens; t++)
+        {
+            var offset = shape.Offset(batch, t, firstChannel);
+            var slot = saved + (long)t * stride;
+            for (var g = 0; g < groups; g++)
+            {
+                var lanes = Lanes(count, g);
+                var lane = g * LaneIO.Width;
+                var vt = LaneIO.Load(v + offset + lane, lanes);
+                var qt = Vector256.Load(slot + lane);
+                var yt = Vector256.Load(slot + ChannelsPerBlock + lane);
+                var weight = Vector256.Load(slot + 4 * ChannelsPerBlock + lane);
+                LaneIO.Store(Vector256.Load(slot + 2 * ChannelsPerBlock + lane) + weight * adjoint[g],
+                    gradV + offset + lane, lanes);
+                LaneIO.Store(Vector256.Load(slot + 3 * ChannelsPerBlock + lane)
+                             + weight * (vt * adjoint[g] - adjointTimesY[g]), gradK + offset + lane, lanes);
+                adjoint[g] = decay[g] * adjoint[g] + qt;
+                adjointTimesY[g] = decay[g] * adjointTimesY[g] + qt * yt;
+            }
+        }
+    }
+
     /// <summary>
     /// With S_t the denominator at t and q_t = gradY_t / S_t: gradV_i = sum_t q_t e(t,i) and
     /// gradK_i = sum_t q_t e(t,i) (v_i - y_t), where e(t,i) is the weight of token i in y_t; the sums over t are two
@@ -146,12 +416,11 @@ internal static unsafe class BiWkvFormulaKernel
     /// gradK from tokens at or right of t.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardBlock<TScalar>(BiWkvShape shape, int block, double[] w, double[] u, TScalar* k,
-        TScalar* v, TScalar* gradY, TScalar* gradK, TScalar* gradV, double[] gradWPerBatch, double[] gradUPerBatch,
-        double* saved) where TScalar : unmanaged
+    private static void BackwardBlockLogScaled<TScalar>(BiWkvShape shape, int batch, int firstChannel, int count,
+        double[] w, double[] u, TScalar* k, TScalar* v, TScalar* gradY, TScalar* gradK, TScalar* gradV,
+        Span<Vector256<double>> gradW, Span<Vector256<double>> gradU, double* saved) where TScalar : unmanaged
     {
         const int stride = BackwardFields * ChannelsPerBlock;
-        var (batch, firstChannel, count) = shape.Block(block, ChannelsPerBlock);
         var groups = Groups(count);
         Span<Vector256<double>> decay = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> bonus = stackalloc Vector256<double>[GroupsPerBlock];
@@ -163,8 +432,6 @@ internal static unsafe class BiWkvFormulaKernel
         Span<Vector256<double>> adjoint = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> adjointTimesY = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> adjointExponent = stackalloc Vector256<double>[GroupsPerBlock];
-        Span<Vector256<double>> gradW = stackalloc Vector256<double>[GroupsPerBlock];
-        Span<Vector256<double>> gradU = stackalloc Vector256<double>[GroupsPerBlock];
         for (var g = 0; g < groups; g++)
         {
             decay[g] = LaneIO.Load(w, firstChannel + g * LaneIO.Width, Lanes(count, g));
@@ -283,14 +550,6 @@ internal static unsafe class BiWkvFormulaKernel
                 adjoint[g] = adjointOld * adjoint[g] + adjointTerm * qt;
                 adjointTimesY[g] = adjointOld * adjointTimesY[g] + adjointTerm * qt * yt;
             }
-        }
-
-        for (var g = 0; g < groups; g++)
-        for (var lane = 0; lane < Lanes(count, g); lane++)
-        {
-            var index = batch * shape.Channels + firstChannel + g * LaneIO.Width + lane;
-            gradWPerBatch[index] = gradW[g].GetElement(lane);
-            gradUPerBatch[index] = gradU[g].GetElement(lane);
         }
     }
 }

@@ -81,6 +81,35 @@ public class BiWkvTests
             TensorAssert.Close(gradsRef[i], grads[i], Float64Tolerance, Float64Tolerance, names[i]);
     }
 
+    /// <summary>
+    /// w and u divided by T as VRWKV_SpatialMix passes them, keys of moderate size: the kernel's direct scans. With
+    /// <paramref name="largeKeyChannels"/> &gt; 0 the first channel block gets keys spread too wide for them and takes
+    /// the log-scaled scans in the same call.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 200, 24, 0, 61)]
+    [InlineData(2, 129, 9, 0, 62)]
+    [InlineData(2, 90, 36, 16, 63)]
+    public void VrwkvScaledInputs_MatchNaiveReference(int batch, int tokens, int channels, int largeKeyChannels, int seed)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator((ulong)seed);
+        var w = randn([channels], ScalarType.Float64, generator: generator) * 5 / tokens;
+        var u = randn([channels], ScalarType.Float64, generator: generator) * 5 / tokens;
+        var keyScale = where(arange(channels) < largeKeyChannels, 150.0, 8.0);
+        var k = (rand([batch, tokens, channels], ScalarType.Float64, generator: generator) * 2 - 1) * keyScale;
+        var v = randn([batch, tokens, channels], ScalarType.Float64, generator: generator);
+        var gradY = randn([batch, tokens, channels], ScalarType.Float64, generator: generator);
+
+        var (y, grads) = ValueAndGradients(Formula, w, u, k, v, gradY);
+        var (yRef, gradsRef) = ValueAndGradients(Naive, w, u, k, v, gradY);
+
+        TensorAssert.Close(yRef, y, Float64Tolerance, Float64Tolerance, "y");
+        string[] names = ["dw", "du", "dk", "dv"];
+        for (var i = 0; i < 4; i++)
+            TensorAssert.Close(gradsRef[i], grads[i], Float64Tolerance, Float64Tolerance, names[i]);
+    }
+
     [Fact]
     public void Float32_IsCloseToFloat64()
     {
