@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using ModelGen.Models.Runtime;
 
 namespace ModelGen.Benchmarks;
 
@@ -6,6 +7,11 @@ public static class Program
 {
     public static void Main(string[] args)
     {
+        var reuse = !args.Contains("--fresh-pages");
+        args = args.Where(a => a != "--fresh-pages").ToArray();
+        Console.WriteLine(reuse && TensorMemory.OptimizeForLargeTensors()
+            ? "Native memory: huge pages, freed memory reused (TensorMemory.OptimizeForLargeTensors)."
+            : "Native memory: the defaults (large tensors fault in fresh 4 KiB pages).");
         switch (args.FirstOrDefault())
         {
             case "scaling":

@@ -1,5 +1,9 @@
 using System.CommandLine;
 using ModelGen.Cli;
+using ModelGen.Models.Runtime;
+
+// A command-line process owns its allocator: huge pages and reuse of freed native memory (see TensorMemory).
+TensorMemory.OptimizeForLargeTensors();
 
 var nameArgument = new Argument<string>("name") { Description = "The backbone's class name, e.g. SamVitB (see 'list')." };
 var sizeOption = new Option<int?>("--size") { Description = "Input side in pixels (default: the variant's native image size)." };
