@@ -65,21 +65,8 @@ namespace ModelGen.Generators.Families.SamVit
         {
             var span = fields.SpanOf("globalAttnIndexes");
             var indexes = shape.GlobalAttnIndexes;
-            for (var i = 0; i < indexes.Count; i++)
-            {
-                if (indexes[i] >= shape.Depth)
-                {
-                    diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, fields.SpanOfItem("globalAttnIndexes", i), $"'globalAttnIndexes' contains {indexes[i]}, but the blocks are numbered 0 to {shape.Depth - 1} ('depth' {shape.Depth}).");
-                    return;
-                }
-                if (i > 0 && indexes[i] <= indexes[i - 1])
-                {
-                    diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, fields.SpanOfItem("globalAttnIndexes", i), indexes[i] == indexes[i - 1]
-                        ? $"'globalAttnIndexes' contains {indexes[i]} twice; each index ends one stage, so list it once."
-                        : $"'globalAttnIndexes' must be in ascending order ({indexes[i - 1]} comes before {indexes[i]}); write [{string.Join(", ", indexes.Distinct().OrderBy(x => x))}].");
-                    return;
-                }
-            }
+            if (!StageIndexes.Check(fields, "globalAttnIndexes", indexes, shape.Depth, "depth", "blocks", "each index ends one stage, so list it once", diagnostics))
+                return;
             if (indexes.Count > MaxOutputs)
                 diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, span, $"'globalAttnIndexes' has {indexes.Count} entries, but SAMBackbone returns at most {MaxOutputs} outputs (out_indices 0-3); list at most {MaxOutputs}.");
             else if (indexes[indexes.Count - 1] != shape.Depth - 1)

@@ -102,24 +102,12 @@ namespace ModelGen.Generators.Families.Vitamin
         private static void ValidateGlobalIndexes(BoundObject attn, VitaminShape shape, DiagnosticBag diagnostics)
         {
             var indexes = shape.GlobalAttnIndexes;
-            for (var i = 0; i < indexes.Count; i++)
+            if (attn.Get("globalAttnIndexes").IsDefault && indexes[indexes.Count - 1] >= shape.Depth)
             {
-                if (indexes[i] >= shape.Depth)
-                {
-                    if (attn.Get("globalAttnIndexes").IsDefault)
-                        diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, attn.SpanOf("depth"), $"'depth' is {shape.Depth}, but the default 'globalAttnIndexes' [{string.Join(", ", indexes)}] needs layers up to {indexes[indexes.Count - 1]}; give 'globalAttnIndexes' with layers from 0 to {shape.Depth - 1}, or a 'depth' of at least {indexes[indexes.Count - 1] + 1}.");
-                    else
-                        diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, attn.SpanOfItem("globalAttnIndexes", i), $"'globalAttnIndexes' contains {indexes[i]}, but the layers are numbered 0 to {shape.Depth - 1} ('depth' {shape.Depth}).");
-                    return;
-                }
-                if (i > 0 && indexes[i] <= indexes[i - 1])
-                {
-                    diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, attn.SpanOfItem("globalAttnIndexes", i), indexes[i] == indexes[i - 1]
-                        ? $"'globalAttnIndexes' contains {indexes[i]} twice; list each layer once."
-                        : $"'globalAttnIndexes' must be in ascending order ({indexes[i - 1]} comes before {indexes[i]}); write [{string.Join(", ", indexes.Distinct().OrderBy(x => x))}].");
-                    return;
-                }
+                diagnostics.Add(DiagnosticDescriptors.InvalidStageIndexes, attn.SpanOf("depth"), $"'depth' is {shape.Depth}, but the default 'globalAttnIndexes' [{string.Join(", ", indexes)}] needs layers up to {indexes[indexes.Count - 1]}; give 'globalAttnIndexes' with layers from 0 to {shape.Depth - 1}, or a 'depth' of at least {indexes[indexes.Count - 1] + 1}.");
+                return;
             }
+            StageIndexes.Check(attn, "globalAttnIndexes", indexes, shape.Depth, "depth", "layers", "list each layer once", diagnostics);
         }
 
         private static SourceSpan MlpRatioSpan(BoundObject attn) => attn.Has("mlpRatio") ? attn.SpanOf("mlpRatio") : attn.Span;
