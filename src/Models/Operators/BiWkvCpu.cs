@@ -39,7 +39,7 @@ internal static unsafe class BiWkvCpu
         using var scope = NewDisposeScope();
         var shape = ShapeOf(k);
         var (kc, vc) = (k.contiguous(), v.contiguous());
-        var gradYc = gradY.to_type(k.dtype).contiguous();
+        var (gradYIn, gradYStrides) = InPlaceOrContiguous(gradY.to_type(k.dtype), shape);
         var gradK = empty_like(kc);
         var gradV = empty_like(kc);
         var gradW = new double[shape.Channels];
@@ -49,14 +49,26 @@ internal static unsafe class BiWkvCpu
             var (wValues, uValues) = (ToDoubles(w), ToDoubles(u));
             if (k.dtype == ScalarType.Float64)
                 BiWkvFormulaKernel.Backward<double>(shape, wValues, uValues, AddressOf(kc), AddressOf(vc),
-                    AddressOf(gradYc), AddressOf(gradK), AddressOf(gradV), gradW, gradU);
+                    AddressOf(gradYIn), gradYStrides, AddressOf(gradK), AddressOf(gradV), gradW, gradU);
             else
                 BiWkvFormulaKernel.Backward<float>(shape, wValues, uValues, AddressOf(kc), AddressOf(vc),
-                    AddressOf(gradYc), AddressOf(gradK), AddressOf(gradV), gradW, gradU);
+                    AddressOf(gradYIn), gradYStrides, AddressOf(gradK), AddressOf(gradV), gradW, gradU);
         }
         return (tensor(gradW).to_type(w.dtype).MoveToOuterDisposeScope(),
             tensor(gradU).to_type(u.dtype).MoveToOuterDisposeScope(),
             gradK.MoveToOuterDisposeScope(), gradV.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The gradient as given when its channels are contiguous or all one value (the expanded gradient of
+    /// <c>sum()</c> or <c>mean()</c>), which saves a copy; otherwise a contiguous copy.
+    /// </summary>
+    private static (Tensor First, BiWkvStrides Strides) InPlaceOrContiguous(Tensor gradY, BiWkvShape shape)
+    {
+        var strides = gradY.stride();
+        if (strides[2] is 0 or 1 && gradY.numel() > 0)
+            return (gradY.select(0, 0).select(0, 0).select(0, 0), new BiWkvStrides(strides[0], strides[1], strides[2]));
+        return (gradY.contiguous(), BiWkvStrides.Contiguous(shape));
     }
 
     private static BiWkvShape ShapeOf(Tensor k) => new((int)k.shape[0], (int)k.shape[1], (int)k.shape[2]);

@@ -49,10 +49,11 @@ internal static unsafe class BiWkvFormulaKernel
 
     /// <summary>
     /// Gradients of <c>sum(gradY · y)</c>. <paramref name="gradW"/> and <paramref name="gradU"/> (length C) are
-    /// overwritten with sums over batch and tokens.
+    /// overwritten with sums over batch and tokens. <paramref name="gradY"/> is read with
+    /// <paramref name="gradYStrides"/>, all other tensors are contiguous.
     /// </summary>
     public static void Backward<TScalar>(BiWkvShape shape, double[] w, double[] u, nint k, nint v, nint gradY,
-        nint gradK, nint gradV, double[] gradW, double[] gradU) where TScalar : unmanaged
+        BiWkvStrides gradYStrides, nint gradK, nint gradV, double[] gradW, double[] gradU) where TScalar : unmanaged
     {
         var gradWPerBatch = new double[shape.Batch * shape.Channels];
         var gradUPerBatch = new double[shape.Batch * shape.Channels];
@@ -61,8 +62,8 @@ internal static unsafe class BiWkvFormulaKernel
             (block, _, scratch) =>
             {
                 fixed (double* saved = scratch)
-                    BackwardBlock(shape, block, w, u, (TScalar*)k, (TScalar*)v, (TScalar*)gradY, (TScalar*)gradK,
-                        (TScalar*)gradV, gradWPerBatch, gradUPerBatch, saved);
+                    BackwardBlock(shape, block, w, u, (TScalar*)k, (TScalar*)v, (TScalar*)gradY, gradYStrides,
+                        (TScalar*)gradK, (TScalar*)gradV, gradWPerBatch, gradUPerBatch, saved);
                 return scratch;
             },
             scratch => ArrayPool<double>.Shared.Return(scratch));
@@ -257,19 +258,19 @@ internal static unsafe class BiWkvFormulaKernel
     }
 
     private static void BackwardBlock<TScalar>(BiWkvShape shape, int block, double[] w, double[] u, TScalar* k,
-        TScalar* v, TScalar* gradY, TScalar* gradK, TScalar* gradV, double[] gradWPerBatch, double[] gradUPerBatch,
-        double* saved) where TScalar : unmanaged
+        TScalar* v, TScalar* gradY, BiWkvStrides gradYStrides, TScalar* gradK, TScalar* gradV,
+        double[] gradWPerBatch, double[] gradUPerBatch, double* saved) where TScalar : unmanaged
     {
         var (batch, firstChannel, count) = shape.Block(block, ChannelsPerBlock);
         Span<Vector256<double>> reference = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> gradW = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> gradU = stackalloc Vector256<double>[GroupsPerBlock];
         if (TryDirectReference(shape, batch, firstChannel, count, w, u, k, reference))
-            BackwardBlockDirect(shape, batch, firstChannel, count, w, u, reference, k, v, gradY, gradK, gradV, gradW,
-                gradU, saved);
+            BackwardBlockDirect(shape, batch, firstChannel, count, w, u, reference, k, v, gradY, gradYStrides, gradK,
+                gradV, gradW, gradU, saved);
         else
-            BackwardBlockLogScaled(shape, batch, firstChannel, count, w, u, k, v, gradY, gradK, gradV, gradW, gradU,
-                saved);
+            BackwardBlockLogScaled(shape, batch, firstChannel, count, w, u, k, v, gradY, gradYStrides, gradK, gradV,
+                gradW, gradU, saved);
 
         for (var g = 0; g < Groups(count); g++)
         for (var lane = 0; lane < Lanes(count, g); lane++)
@@ -292,7 +293,8 @@ internal static unsafe class BiWkvFormulaKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardBlockDirect<TScalar>(BiWkvShape shape, int batch, int firstChannel, int count,
         double[] w, double[] u, ReadOnlySpan<Vector256<double>> reference, TScalar* k, TScalar* v, TScalar* gradY,
-        TScalar* gradK, TScalar* gradV, Span<Vector256<double>> gradW, Span<Vector256<double>> gradU, double* saved)
+        BiWkvStrides gradYStrides, TScalar* gradK, TScalar* gradV, Span<Vector256<double>> gradW,
+        Span<Vector256<double>> gradU, double* saved)
         where TScalar : unmanaged
     {
         const int stride = BackwardFields * ChannelsPerBlock;
@@ -354,7 +356,8 @@ internal static unsafe class BiWkvFormulaKernel
                 var lanes = Lanes(count, g);
                 var lane = g * LaneIO.Width;
                 var vt = LaneIO.Load(v + offset + lane, lanes);
-                var gt = LaneIO.Load(gradY + offset + lane, lanes);
+                var gt = LaneIO.Load(gradY + gradYStrides.Offset(batch, t, firstChannel + lane),
+                    gradYStrides.Channel, lanes);
                 var weight = Vector256.Load(slot + 4 * ChannelsPerBlock + lane);
                 var self = bonus[g] * weight;
                 var denominator = Vector256.Load(slot + ChannelsPerBlock + lane) + den[g] + self;
@@ -417,8 +420,8 @@ internal static unsafe class BiWkvFormulaKernel
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardBlockLogScaled<TScalar>(BiWkvShape shape, int batch, int firstChannel, int count,
-        double[] w, double[] u, TScalar* k, TScalar* v, TScalar* gradY, TScalar* gradK, TScalar* gradV,
-        Span<Vector256<double>> gradW, Span<Vector256<double>> gradU, double* saved) where TScalar : unmanaged
+        double[] w, double[] u, TScalar* k, TScalar* v, TScalar* gradY, BiWkvStrides gradYStrides, TScalar* gradK,
+        TScalar* gradV, Span<Vector256<double>> gradW, Span<Vector256<double>> gradU, double* saved) where TScalar : unmanaged
     {
         const int stride = BackwardFields * ChannelsPerBlock;
         var groups = Groups(count);
@@ -486,7 +489,8 @@ internal static unsafe class BiWkvFormulaKernel
                 var lane = g * LaneIO.Width;
                 var kt = LaneIO.Load(k + offset + lane, lanes);
                 var vt = LaneIO.Load(v + offset + lane, lanes);
-                var gt = LaneIO.Load(gradY + offset + lane, lanes);
+                var gt = LaneIO.Load(gradY + gradYStrides.Offset(batch, t, firstChannel + lane),
+                    gradYStrides.Channel, lanes);
                 var leftNum = Vector256.Load(slot + lane);
                 var leftDen = Vector256.Load(slot + ChannelsPerBlock + lane);
                 var leftDistanceNum = Vector256.Load(slot + 2 * ChannelsPerBlock + lane);

@@ -28,6 +28,17 @@ internal static unsafe class LaneIO
             0);
     }
 
+    /// <summary>Like <see cref="Load{TScalar}(TScalar*, int)"/>; a channel stride of 0 repeats the first value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Load<TScalar>(TScalar* source, long channelStride, int lanes)
+        where TScalar : unmanaged
+    {
+        if (channelStride != 0)
+            return Load(source, lanes);
+        var value = Read(source, 0);
+        return Vector256.Create(value, lanes > 1 ? value : 0, lanes > 2 ? value : 0, lanes > 3 ? value : 0);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<TScalar>(Vector256<double> value, TScalar* destination, int lanes) where TScalar : unmanaged
     {

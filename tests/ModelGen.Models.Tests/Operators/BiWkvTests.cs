@@ -110,6 +110,44 @@ public class BiWkvTests
             TensorAssert.Close(gradsRef[i], grads[i], Float64Tolerance, Float64Tolerance, names[i]);
     }
 
+    /// <summary>
+    /// Losses whose gradient reaches the operator as a view: all one value (<c>sum()</c>), one value per token
+    /// (channel stride 0), batch and token strides swapped (channel stride 1), and channels strided, which the
+    /// operator copies. Keys of scale 3 take the direct scans, of scale 150 the log-scaled ones.
+    /// </summary>
+    [Theory]
+    [InlineData(0, 3.0)]
+    [InlineData(1, 3.0)]
+    [InlineData(1, 150.0)]
+    [InlineData(2, 3.0)]
+    [InlineData(2, 150.0)]
+    [InlineData(3, 3.0)]
+    public void GradientsOfStridedOutputGradients_MatchNaiveReference(int layout, double keyScale)
+    {
+        using var scope = NewDisposeScope();
+        const int batch = 2, tokens = 37, channels = 7;
+        var (w, u, k, v) = RandomInputs(batch, tokens, channels, keyScale, seed: 71);
+        var generator = new Generator(72);
+        Func<Tensor, Tensor> loss = layout switch
+        {
+            0 => y => y.sum(),
+            1 => y => (y.sum(2) * randn([batch, tokens], ScalarType.Float64, generator: generator)).sum(),
+            2 => y => (y.transpose(0, 1) * randn([tokens, batch, channels], ScalarType.Float64, generator: generator))
+                .sum(),
+            _ => y => (y.transpose(1, 2) * randn([batch, channels, tokens], ScalarType.Float64, generator: generator))
+                .sum(),
+        };
+
+        generator.manual_seed(72);
+        var (_, grads) = ValueAndGradients(Formula, w, u, k, v, loss);
+        generator.manual_seed(72);
+        var (_, gradsRef) = ValueAndGradients(Naive, w, u, k, v, loss);
+
+        string[] names = ["dw", "du", "dk", "dv"];
+        for (var i = 0; i < 4; i++)
+            TensorAssert.Close(gradsRef[i], grads[i], Float64Tolerance, Float64Tolerance, names[i]);
+    }
+
     [Fact]
     public void Float32_IsCloseToFloat64()
     {
@@ -207,12 +245,17 @@ public class BiWkvTests
     }
 
     private static (Tensor Value, Tensor[] Gradients) ValueAndGradients(
-        Func<Tensor, Tensor, Tensor, Tensor, Tensor> op, Tensor w, Tensor u, Tensor k, Tensor v, Tensor gradY)
+        Func<Tensor, Tensor, Tensor, Tensor, Tensor> op, Tensor w, Tensor u, Tensor k, Tensor v, Tensor gradY) =>
+        ValueAndGradients(op, w, u, k, v, y => (y * gradY).sum());
+
+    private static (Tensor Value, Tensor[] Gradients) ValueAndGradients(
+        Func<Tensor, Tensor, Tensor, Tensor, Tensor> op, Tensor w, Tensor u, Tensor k, Tensor v,
+        Func<Tensor, Tensor> loss)
     {
         Tensor[] leaves = [w.detach().requires_grad_(true), u.detach().requires_grad_(true),
             k.detach().requires_grad_(true), v.detach().requires_grad_(true)];
         var y = op(leaves[0], leaves[1], leaves[2], leaves[3]);
-        (y * gradY).sum().backward();
+        loss(y).backward();
         return (y.detach(), leaves.Select(leaf => leaf.grad!.clone()).ToArray());
     }
 
