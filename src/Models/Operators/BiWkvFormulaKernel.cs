@@ -130,65 +130,63 @@ internal static unsafe class BiWkvFormulaKernel
         return true;
     }
 
-    /// <remarks>
-    /// Sums are scaled by exp(-reference). <c>saved</c> holds per token the left sums (numerator, denominator) before
-    /// that token and exp(k - reference).
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>The direct forward scans, one group of four channels after the other (see <see cref="ForwardGroupDirect{TScalar}"/>).</summary>
     private static void ForwardBlockDirect<TScalar>(BiWkvShape shape, int batch, int firstChannel, int count,
         double[] w, double[] u, ReadOnlySpan<Vector256<double>> reference, TScalar* k, TScalar* v, TScalar* y,
         double* saved) where TScalar : unmanaged
     {
-        var groups = Groups(count);
-        Span<Vector256<double>> decay = stackalloc Vector256<double>[GroupsPerBlock];
-        Span<Vector256<double>> bonus = stackalloc Vector256<double>[GroupsPerBlock];
-        Span<Vector256<double>> num = stackalloc Vector256<double>[GroupsPerBlock];
-        Span<Vector256<double>> den = stackalloc Vector256<double>[GroupsPerBlock];
-        for (var g = 0; g < groups; g++)
+        for (var g = 0; g < Groups(count); g++)
         {
-            decay[g] = Vector256.Exp(-LaneIO.Load(w, firstChannel + g * LaneIO.Width, Lanes(count, g)));
-            bonus[g] = Vector256.Exp(LaneIO.Load(u, firstChannel + g * LaneIO.Width, Lanes(count, g)));
+            var channel = firstChannel + g * LaneIO.Width;
+            var lanes = Lanes(count, g);
+            var first = shape.Offset(batch, 0, channel);
+            ForwardGroupDirect(shape.Tokens, shape.Channels, lanes, LaneIO.Load(w, channel, lanes),
+                LaneIO.Load(u, channel, lanes), reference[g], k + first, v + first, y + first, saved);
+        }
+    }
+
+    /// <remarks>
+    /// One group at a time keeps the running sums in registers and the group's scratch (per token: the left sums
+    /// before that token, numerator and denominator, and exp(k - reference)) small enough for the L2 cache. Sums are
+    /// scaled by exp(-reference).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardGroupDirect<TScalar>(int tokens, int tokenStride, int lanes, Vector256<double> w,
+        Vector256<double> u, Vector256<double> reference, TScalar* k, TScalar* v, TScalar* y, double* saved)
+        where TScalar : unmanaged
+    {
+        const int slotLength = ForwardFields * LaneIO.Width;
+        var decay = Vector256.Exp(-w);
+        var bonus = Vector256.Exp(u);
+
+        var num = Vector256<double>.Zero;
+        var den = Vector256<double>.Zero;
+        for (var t = 0; t < tokens; t++)
+        {
+            var offset = (long)t * tokenStride;
+            var slot = saved + (long)t * slotLength;
+            var weight = ScanExp.Exp(LaneIO.Load(k + offset, lanes) - reference);
+            var vt = LaneIO.Load(v + offset, lanes);
+            num.Store(slot);
+            den.Store(slot + LaneIO.Width);
+            weight.Store(slot + 2 * LaneIO.Width);
+            num = Vector256.MultiplyAddEstimate(decay, num, weight * vt);
+            den = Vector256.MultiplyAddEstimate(decay, den, weight);
         }
 
-        num.Clear();
-        den.Clear();
-        for (var t = 0; t < shape.Tokens; t++)
+        num = Vector256<double>.Zero;
+        den = Vector256<double>.Zero;
+        for (var t = tokens - 1; t >= 0; t--)
         {
-            var offset = shape.Offset(batch, t, firstChannel);
-            var slot = saved + (long)t * ForwardFields * ChannelsPerBlock;
-            for (var g = 0; g < groups; g++)
-            {
-                var lanes = Lanes(count, g);
-                var lane = g * LaneIO.Width;
-                var weight = Vector256.Exp(LaneIO.Load(k + offset + lane, lanes) - reference[g]);
-                var vt = LaneIO.Load(v + offset + lane, lanes);
-                num[g].Store(slot + lane);
-                den[g].Store(slot + ChannelsPerBlock + lane);
-                weight.Store(slot + 2 * ChannelsPerBlock + lane);
-                num[g] = decay[g] * num[g] + weight * vt;
-                den[g] = decay[g] * den[g] + weight;
-            }
-        }
-
-        num.Clear();
-        den.Clear();
-        for (var t = shape.Tokens - 1; t >= 0; t--)
-        {
-            var offset = shape.Offset(batch, t, firstChannel);
-            var slot = saved + (long)t * ForwardFields * ChannelsPerBlock;
-            for (var g = 0; g < groups; g++)
-            {
-                var lanes = Lanes(count, g);
-                var lane = g * LaneIO.Width;
-                var vt = LaneIO.Load(v + offset + lane, lanes);
-                var weight = Vector256.Load(slot + 2 * ChannelsPerBlock + lane);
-                var self = bonus[g] * weight;
-                var yt = (Vector256.Load(slot + lane) + num[g] + self * vt)
-                         / (Vector256.Load(slot + ChannelsPerBlock + lane) + den[g] + self);
-                LaneIO.Store(yt, y + offset + lane, lanes);
-                num[g] = decay[g] * num[g] + weight * vt;
-                den[g] = decay[g] * den[g] + weight;
-            }
+            var offset = (long)t * tokenStride;
+            var slot = saved + (long)t * slotLength;
+            var vt = LaneIO.Load(v + offset, lanes);
+            var weight = Vector256.Load(slot + 2 * LaneIO.Width);
+            var self = bonus * weight;
+            var yt = (Vector256.Load(slot) + num + self * vt) / (Vector256.Load(slot + LaneIO.Width) + den + self);
+            LaneIO.Store(yt, y + offset, lanes);
+            num = Vector256.MultiplyAddEstimate(decay, num, weight * vt);
+            den = Vector256.MultiplyAddEstimate(decay, den, weight);
         }
     }
 
@@ -282,129 +280,122 @@ internal static unsafe class BiWkvFormulaKernel
     }
 
     /// <summary>
-    /// The gradients of <see cref="BackwardBlockLogScaled{TScalar}"/> with sums scaled by exp(-reference). The scale
-    /// cancels: q_t carries exp(+reference), every weight exp(-reference).
+    /// The gradients of <see cref="BackwardBlockLogScaled{TScalar}"/> with sums scaled by exp(-reference), one group
+    /// of four channels after the other (see <see cref="BackwardGroupDirect{TScalar}"/>). The scale cancels: q_t
+    /// carries exp(+reference), every weight exp(-reference).
     /// </summary>
-    /// <remarks>
-    /// <c>saved</c> holds per token, first: the left sums before that token (numerator, denominator, their
-    /// distance-weighted versions) and exp(k - reference); then, after the right-to-left pass: q_t, y_t, the parts of
-    /// gradV and gradK from tokens at or right of t, and still exp(k - reference).
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardBlockDirect<TScalar>(BiWkvShape shape, int batch, int firstChannel, int count,
         double[] w, double[] u, ReadOnlySpan<Vector256<double>> reference, TScalar* k, TScalar* v, TScalar* gradY,
         BiWkvStrides gradYStrides, TScalar* gradK, TScalar* gradV, Span<Vector256<double>> gradW,
         Span<Vector256<double>> gradU, double* saved)
         where TScalar : unmanaged
     {
-        const int stride = BackwardFields * ChannelsPerBlock;
-        var groups = Groups(count);
-        Span<Vector256<double>> decay = stackalloc Vector256<double>[GroupsPerBlock];
-        Span<Vector256<double>> bonus = stackalloc Vector256<double>[GroupsPerBlock];
-        Span<Vector256<double>> num = stackalloc Vector256<double>[GroupsPerBlock];
-        Span<Vector256<double>> den = stackalloc Vector256<double>[GroupsPerBlock];
-        Span<Vector256<double>> distanceNum = stackalloc Vector256<double>[GroupsPerBlock];
-        Span<Vector256<double>> distanceDen = stackalloc Vector256<double>[GroupsPerBlock];
-        Span<Vector256<double>> adjoint = stackalloc Vector256<double>[GroupsPerBlock];
-        Span<Vector256<double>> adjointTimesY = stackalloc Vector256<double>[GroupsPerBlock];
-        for (var g = 0; g < groups; g++)
+        for (var g = 0; g < Groups(count); g++)
         {
-            decay[g] = Vector256.Exp(-LaneIO.Load(w, firstChannel + g * LaneIO.Width, Lanes(count, g)));
-            bonus[g] = Vector256.Exp(LaneIO.Load(u, firstChannel + g * LaneIO.Width, Lanes(count, g)));
+            var channel = firstChannel + g * LaneIO.Width;
+            var lanes = Lanes(count, g);
+            var first = shape.Offset(batch, 0, channel);
+            (gradW[g], gradU[g]) = BackwardGroupDirect(shape.Tokens, shape.Channels, lanes,
+                LaneIO.Load(w, channel, lanes), LaneIO.Load(u, channel, lanes), reference[g], k + first, v + first,
+                gradY + gradYStrides.Offset(batch, 0, channel), gradYStrides, gradK + first, gradV + first, saved);
+        }
+    }
+
+    /// <returns>The group's gradients of w and u.</returns>
+    /// <remarks>
+    /// <c>saved</c> holds per token, first: the left sums before that token (numerator, denominator, their
+    /// distance-weighted versions) and exp(k - reference); then, after the right-to-left pass: q_t, y_t, the parts of
+    /// gradV and gradK from tokens at or right of t, and still exp(k - reference).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (Vector256<double> GradW, Vector256<double> GradU) BackwardGroupDirect<TScalar>(int tokens,
+        int tokenStride, int lanes, Vector256<double> w, Vector256<double> u, Vector256<double> reference, TScalar* k,
+        TScalar* v, TScalar* gradY, BiWkvStrides gradYStrides, TScalar* gradK, TScalar* gradV, double* saved)
+        where TScalar : unmanaged
+    {
+        const int slotLength = BackwardFields * LaneIO.Width;
+        const int width = LaneIO.Width;
+        var decay = Vector256.Exp(-w);
+        var bonus = Vector256.Exp(u);
+
+        var num = Vector256<double>.Zero;
+        var den = Vector256<double>.Zero;
+        var distanceNum = Vector256<double>.Zero;
+        var distanceDen = Vector256<double>.Zero;
+        for (var t = 0; t < tokens; t++)
+        {
+            var offset = (long)t * tokenStride;
+            var slot = saved + (long)t * slotLength;
+            var weight = ScanExp.Exp(LaneIO.Load(k + offset, lanes) - reference);
+            var vt = LaneIO.Load(v + offset, lanes);
+            num.Store(slot);
+            den.Store(slot + width);
+            distanceNum.Store(slot + 2 * width);
+            distanceDen.Store(slot + 3 * width);
+            weight.Store(slot + 4 * width);
+            distanceNum = decay * (distanceNum + num);
+            distanceDen = decay * (distanceDen + den);
+            num = Vector256.MultiplyAddEstimate(decay, num, weight * vt);
+            den = Vector256.MultiplyAddEstimate(decay, den, weight);
         }
 
-        num.Clear();
-        den.Clear();
-        distanceNum.Clear();
-        distanceDen.Clear();
-        for (var t = 0; t < shape.Tokens; t++)
+        num = Vector256<double>.Zero;
+        den = Vector256<double>.Zero;
+        distanceNum = Vector256<double>.Zero;
+        distanceDen = Vector256<double>.Zero;
+        var adjoint = Vector256<double>.Zero;
+        var adjointTimesY = Vector256<double>.Zero;
+        var gradW = Vector256<double>.Zero;
+        var gradU = Vector256<double>.Zero;
+        for (var t = tokens - 1; t >= 0; t--)
         {
-            var offset = shape.Offset(batch, t, firstChannel);
-            var slot = saved + (long)t * stride;
-            for (var g = 0; g < groups; g++)
-            {
-                var lanes = Lanes(count, g);
-                var lane = g * LaneIO.Width;
-                var weight = Vector256.Exp(LaneIO.Load(k + offset + lane, lanes) - reference[g]);
-                var vt = LaneIO.Load(v + offset + lane, lanes);
-                num[g].Store(slot + lane);
-                den[g].Store(slot + ChannelsPerBlock + lane);
-                distanceNum[g].Store(slot + 2 * ChannelsPerBlock + lane);
-                distanceDen[g].Store(slot + 3 * ChannelsPerBlock + lane);
-                weight.Store(slot + 4 * ChannelsPerBlock + lane);
-                distanceNum[g] = decay[g] * (distanceNum[g] + num[g]);
-                distanceDen[g] = decay[g] * (distanceDen[g] + den[g]);
-                num[g] = decay[g] * num[g] + weight * vt;
-                den[g] = decay[g] * den[g] + weight;
-            }
+            var offset = (long)t * tokenStride;
+            var slot = saved + (long)t * slotLength;
+            var vt = LaneIO.Load(v + offset, lanes);
+            var gt = LaneIO.Load(gradY + t * gradYStrides.Token, gradYStrides.Channel, lanes);
+            var weight = Vector256.Load(slot + 4 * width);
+            var self = bonus * weight;
+            var inverse = Vector256<double>.One / (Vector256.Load(slot + width) + den + self);
+            var yt = (Vector256.Load(slot) + num + self * vt) * inverse;
+            var qt = gt * inverse;
+            var selfPart = qt * self;
+            var selfGradK = selfPart * (vt - yt);
+            gradU += selfGradK;
+            gradW -= qt * (Vector256.Load(slot + 2 * width) + distanceNum
+                           - yt * (Vector256.Load(slot + 3 * width) + distanceDen));
+
+            qt.Store(slot);
+            yt.Store(slot + width);
+            Vector256.MultiplyAddEstimate(weight, adjoint, selfPart).Store(slot + 2 * width);
+            Vector256.MultiplyAddEstimate(weight, vt * adjoint - adjointTimesY, selfGradK).Store(slot + 3 * width);
+
+            adjoint = Vector256.MultiplyAddEstimate(decay, adjoint, qt);
+            adjointTimesY = Vector256.MultiplyAddEstimate(decay, adjointTimesY, qt * yt);
+            distanceNum = decay * (distanceNum + num);
+            distanceDen = decay * (distanceDen + den);
+            num = Vector256.MultiplyAddEstimate(decay, num, weight * vt);
+            den = Vector256.MultiplyAddEstimate(decay, den, weight);
         }
 
-        num.Clear();
-        den.Clear();
-        distanceNum.Clear();
-        distanceDen.Clear();
-        adjoint.Clear();
-        adjointTimesY.Clear();
-        gradW.Clear();
-        gradU.Clear();
-        for (var t = shape.Tokens - 1; t >= 0; t--)
+        adjoint = Vector256<double>.Zero;
+        adjointTimesY = Vector256<double>.Zero;
+        for (var t = 0; t < tokens; t++)
         {
-            var offset = shape.Offset(batch, t, firstChannel);
-            var slot = saved + (long)t * stride;
-            for (var g = 0; g < groups; g++)
-            {
-                var lanes = Lanes(count, g);
-                var lane = g * LaneIO.Width;
-                var vt = LaneIO.Load(v + offset + lane, lanes);
-                var gt = LaneIO.Load(gradY + gradYStrides.Offset(batch, t, firstChannel + lane),
-                    gradYStrides.Channel, lanes);
-                var weight = Vector256.Load(slot + 4 * ChannelsPerBlock + lane);
-                var self = bonus[g] * weight;
-                var denominator = Vector256.Load(slot + ChannelsPerBlock + lane) + den[g] + self;
-                var yt = (Vector256.Load(slot + lane) + num[g] + self * vt) / denominator;
-                var qt = gt / denominator;
-                var selfPart = qt * self;
-                gradU[g] += selfPart * (vt - yt);
-                gradW[g] -= qt * (Vector256.Load(slot + 2 * ChannelsPerBlock + lane) + distanceNum[g]
-                                  - yt * (Vector256.Load(slot + 3 * ChannelsPerBlock + lane) + distanceDen[g]));
-
-                qt.Store(slot + lane);
-                yt.Store(slot + ChannelsPerBlock + lane);
-                (selfPart + weight * adjoint[g]).Store(slot + 2 * ChannelsPerBlock + lane);
-                (selfPart * (vt - yt) + weight * (vt * adjoint[g] - adjointTimesY[g]))
-                    .Store(slot + 3 * ChannelsPerBlock + lane);
-
-                adjoint[g] = decay[g] * adjoint[g] + qt;
-                adjointTimesY[g] = decay[g] * adjointTimesY[g] + qt * yt;
-                distanceNum[g] = decay[g] * (distanceNum[g] + num[g]);
-                distanceDen[g] = decay[g] * (distanceDen[g] + den[g]);
-                num[g] = decay[g] * num[g] + weight * vt;
-                den[g] = decay[g] * den[g] + weight;
-            }
+            var offset = (long)t * tokenStride;
+            var slot = saved + (long)t * slotLength;
+            var vt = LaneIO.Load(v + offset, lanes);
+            var qt = Vector256.Load(slot);
+            var yt = Vector256.Load(slot + width);
+            var weight = Vector256.Load(slot + 4 * width);
+            LaneIO.Store(Vector256.MultiplyAddEstimate(weight, adjoint, Vector256.Load(slot + 2 * width)),
+                gradV + offset, lanes);
+            LaneIO.Store(Vector256.MultiplyAddEstimate(weight, vt * adjoint - adjointTimesY,
+                Vector256.Load(slot + 3 * width)), gradK + offset, lanes);
+            adjoint = Vector256.MultiplyAddEstimate(decay, adjoint, qt);
+            adjointTimesY = Vector256.MultiplyAddEstimate(decay, adjointTimesY, qt * yt);
         }
 
-        adjoint.Clear();
-        adjointTimesY.Clear();
-        for (var t = 0; t < shape.Tokens; t++)
-        {
-            var offset = shape.Offset(batch, t, firstChannel);
-            var slot = saved + (long)t * stride;
-            for (var g = 0; g < groups; g++)
-            {
-                var lanes = Lanes(count, g);
-                var lane = g * LaneIO.Width;
-                var vt = LaneIO.Load(v + offset + lane, lanes);
-                var qt = Vector256.Load(slot + lane);
-                var yt = Vector256.Load(slot + ChannelsPerBlock + lane);
-                var weight = Vector256.Load(slot + 4 * ChannelsPerBlock + lane);
-                LaneIO.Store(Vector256.Load(slot + 2 * ChannelsPerBlock + lane) + weight * adjoint[g],
-                    gradV + offset + lane, lanes);
-                LaneIO.Store(Vector256.Load(slot + 3 * ChannelsPerBlock + lane)
-                             + weight * (vt * adjoint[g] - adjointTimesY[g]), gradK + offset + lane, lanes);
-                adjoint[g] = decay[g] * adjoint[g] + qt;
-                adjointTimesY[g] = decay[g] * adjointTimesY[g] + qt * yt;
-            }
-        }
+        return (gradW, gradU);
     }
 
     /// <summary>
