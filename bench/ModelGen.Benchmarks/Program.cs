@@ -7,8 +7,13 @@ public static class Program
 {
     public static void Main(string[] args)
     {
+        // Before anything loads LibTorch: OpenMP reads its wait policy once, at load.
+        if (args.Contains("--omp-passive"))
+            Console.WriteLine(LibTorchThreads.SleepWhenIdle()
+                ? "LibTorch's OpenMP threads: sleep when idle (LibTorchThreads.SleepWhenIdle)."
+                : "LibTorch's OpenMP threads: could not make them sleep when idle; they keep the default policy.");
         var reuse = !args.Contains("--fresh-pages");
-        args = args.Where(a => a != "--fresh-pages").ToArray();
+        args = args.Where(a => a is not ("--fresh-pages" or "--omp-passive")).ToArray();
         Console.WriteLine(reuse && TensorMemory.OptimizeForLargeTensors()
             ? "Native memory: huge pages, freed memory reused (TensorMemory.OptimizeForLargeTensors)."
             : "Native memory: the defaults (large tensors fault in fresh 4 KiB pages).");

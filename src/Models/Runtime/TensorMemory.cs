@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace ModelGen.Models.Runtime;
 
 /// <summary>
@@ -9,7 +7,7 @@ namespace ModelGen.Models.Runtime;
 /// writing a freshly allocated 64 MB tensor took 106 ms instead of 1.5 ms, and backbone forwards
 /// at high resolution spent most of their time in the kernel.
 /// </summary>
-public static partial class TensorMemory
+public static class TensorMemory
 {
     private const string LibTorchHugePagesVariable = "THP_MEM_ALLOC_ENABLE";
     private const int MallocTrimThreshold = -1;
@@ -29,8 +27,8 @@ public static partial class TensorMemory
             return false;
         try
         {
-            var hugePages = SetEnvironment(LibTorchHugePagesVariable, "1", overwrite: 0) == 0;
-            var reuse = Mallopt(MallocMmapMax, 0) == 1 && Mallopt(MallocTrimThreshold, int.MaxValue) == 1;
+            var hugePages = LibC.SetEnvironment(LibTorchHugePagesVariable, "1", overwrite: 0) == 0;
+            var reuse = LibC.Mallopt(MallocMmapMax, 0) == 1 && LibC.Mallopt(MallocTrimThreshold, int.MaxValue) == 1;
             return hugePages && reuse;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
@@ -38,11 +36,4 @@ public static partial class TensorMemory
             return false;
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "mallopt")]
-    private static partial int Mallopt(int parameter, int value);
-
-    // .NET's Environment.SetEnvironmentVariable does not reach the C environment that LibTorch reads.
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int SetEnvironment(string name, string value, int overwrite);
 }

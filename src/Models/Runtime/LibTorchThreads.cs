@@ -1,0 +1,34 @@
+namespace ModelGen.Models.Runtime;
+
+/// <summary>
+/// LibTorch's intra-op threads are an OpenMP team, and by default OpenMP threads busy-wait after every parallel op
+/// before they sleep (libgomp: 300,000 spins). Work that .NET threads do right after a LibTorch op, such as the Bi-WKV
+/// kernels on the .NET thread pool, then shares its cores with a spinning thread. On this project's 2-core VM that
+/// made a Bi-WKV forward and backward in autograd about 1.5x slower than its kernels allow (bench/README.md).
+/// </summary>
+public static class LibTorchThreads
+{
+    private const string WaitPolicyVariable = "OMP_WAIT_POLICY";
+    private const string Passive = "PASSIVE";
+
+    /// <summary>
+    /// Asks LibTorch's OpenMP threads to sleep as soon as they are idle (<c>OMP_WAIT_POLICY=PASSIVE</c>). OpenMP reads
+    /// the variable once, when LibTorch is loaded, so call this before the first TorchSharp call. A policy already in
+    /// the environment is kept. Process-wide, hence opt-in: the benchmarks call it when asked to.
+    /// </summary>
+    /// <returns>
+    /// Whether the passive policy is in effect: false where LibTorch was loaded before without it, where the
+    /// environment asks for another policy, and on systems other than Linux.
+    /// </returns>
+    public static bool SleepWhenIdle() => OperatingSystem.IsLinux() && SleepWhenIdle(IsLibTorchLoaded());
+
+    internal static bool SleepWhenIdle(bool libTorchLoaded)
+    {
+        if (!libTorchLoaded)
+            LibC.SetEnvironment(WaitPolicyVariable, Passive, overwrite: 0);
+        return string.Equals(LibC.GetEnvironment(WaitPolicyVariable), Passive, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool IsLibTorchLoaded() =>
+        File.ReadLines("/proc/self/maps").Any(mapping => mapping.Contains("libtorch_cpu", StringComparison.Ordinal));
+}
