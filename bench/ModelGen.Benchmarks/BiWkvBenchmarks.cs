@@ -7,7 +7,8 @@ namespace ModelGen.Benchmarks;
 
 /// <summary>
 /// Bi-WKV at a VITAMIN-like size (B=1, T=4096 tokens = 64x64, C=384), against one 384x384 linear layer on the same
-/// tokens: the operator should cost well under such a layer.
+/// tokens: the operator should cost well under such a layer. The kernel benchmarks call the operator's forward and
+/// backward without autograd, to tell the kernels' cost from that of autograd and of LibTorch's ops around them.
 /// </summary>
 [MemoryDiagnoser]
 public class BiWkvBenchmarks
@@ -20,6 +21,7 @@ public class BiWkvBenchmarks
     private Tensor _k = null!;
     private Tensor _v = null!;
     private Tensor _x = null!;
+    private Tensor _sumGradient = null!;
     private nn.Module<Tensor, Tensor> _linear = null!;
 
     [GlobalSetup]
@@ -32,6 +34,8 @@ public class BiWkvBenchmarks
         _v = randn([1, Tokens, Channels], generator: generator).requires_grad_(true);
         _x = randn([1, Tokens, Channels], generator: generator).requires_grad_(true);
         _linear = nn.Linear(Channels, Channels);
+        // What sum().backward() hands the operator's backward: one value expanded over every element.
+        _sumGradient = ones(1).expand(1, Tokens, Channels);
     }
 
     [Benchmark]
@@ -48,6 +52,20 @@ public class BiWkvBenchmarks
         using var scope = NewDisposeScope();
         BiWkv.Apply(_w, _u, _k, _v).sum().backward();
         ClearGradients(_w, _u, _k, _v);
+    }
+
+    [Benchmark]
+    public void BiWkvKernelForward()
+    {
+        using var scope = NewDisposeScope();
+        BiWkvCpu.Forward(_w, _u, _k, _v, BiWkvMode.Formula);
+    }
+
+    [Benchmark]
+    public void BiWkvKernelBackward()
+    {
+        using var scope = NewDisposeScope();
+        BiWkvCpu.Backward(_w, _u, _k, _v, _sumGradient);
     }
 
     [Benchmark(Baseline = true)]
@@ -69,7 +87,7 @@ public class BiWkvBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (var t in new[] { _w, _u, _k, _v, _x })
+        foreach (var t in new[] { _w, _u, _k, _v, _x, _sumGradient })
             t.Dispose();
         _linear.Dispose();
     }

@@ -8,13 +8,13 @@ namespace ModelGen.Models.Operators;
 /// The Bi-WKV formula and its gradient in O(T·C). Every output is a weighted mean of <c>v</c>; the weights of the
 /// tokens left of t form a running sum over t (decay exp(-w) per step, new token exp(k)), likewise from the right, so
 /// one left-to-right and one right-to-left scan per (batch, channel) suffice. Arithmetic is float64. Work is split into
-/// blocks of channels of one batch element; within a block the scans go over tokens and, per token, over groups of four
-/// channels, which are contiguous in memory.
+/// blocks of 16 channels of one batch element, which share cache lines.
 /// <para>
 /// When every weight of a block, relative to exp(max k) of its channel, lies within exp(±<see cref="DirectSpanLimit"/>),
 /// the "direct" scans use plain sums scaled by exp(-max k): one exp per element (exp(k - max k)), decay as a product
-/// with exp(-w). Otherwise the block falls back to sums in log-scaled form (<see cref="LogScale"/>), which are stable
-/// for any inputs but need several exps per element.
+/// with exp(-w). They run over one group of four channels after the other. Otherwise the block falls back to sums in
+/// log-scaled form (<see cref="LogScale"/>), which are stable for any inputs but need several exps per element; those
+/// scans go over tokens and, per token, over the block's groups.
 /// </para>
 /// </summary>
 // Scan methods are called only a few dozen times per call of the operator, too rarely for tiered compilation to
