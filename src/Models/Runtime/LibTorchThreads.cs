@@ -19,9 +19,23 @@ public static class LibTorchThreads
     /// </summary>
     /// <returns>
     /// Whether the passive policy is in effect: false where LibTorch was loaded before without it, where the
-    /// environment asks for another policy, and on systems other than Linux.
+    /// environment asks for another policy, where that cannot be told (no /proc, no C library), and on systems other
+    /// than Linux.
     /// </returns>
-    public static bool SleepWhenIdle() => OperatingSystem.IsLinux() && SleepWhenIdle(IsLibTorchLoaded());
+    public static bool SleepWhenIdle()
+    {
+        if (!OperatingSystem.IsLinux())
+            return false;
+        try
+        {
+            return SleepWhenIdle(IsLibTorchLoaded());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException
+                                      or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
 
     internal static bool SleepWhenIdle(bool libTorchLoaded)
     {
