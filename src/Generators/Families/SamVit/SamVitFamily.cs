@@ -48,7 +48,7 @@ namespace ModelGen.Generators.Families.SamVit
             if (shape.ImageSize % shape.PatchSize != 0)
                 diagnostics.Add(DiagnosticDescriptors.Inconsistent, fields.SpanOf("imageSize"), $"'imageSize' {shape.ImageSize} is not a multiple of 'patchSize' {shape.PatchSize}; the patch grid must cover the image exactly (e.g. imageSize {shape.ImageSize / shape.PatchSize * shape.PatchSize}).");
             else if (shape.WindowSize > shape.Grid)
-                diagnostics.Add(DiagnosticDescriptors.Inconsistent, fields.SpanOf("windowSize"), $"'windowSize' {shape.WindowSize} is larger than the {shape.Grid}x{shape.Grid} token grid of a {shape.ImageSize} image; use at most {shape.Grid}, or 0 for global attention everywhere.");
+                diagnostics.Add(DiagnosticDescriptors.SuspiciousLayout, fields.SpanOf("windowSize"), $"'windowSize' {shape.WindowSize} is larger than the {shape.Grid}x{shape.Grid} token grid of a {shape.ImageSize} image: each windowed block pads the grid with zeros to {shape.WindowSize}x{shape.WindowSize} and attends over the padding, as upstream does. Use at most {shape.Grid} unless you need upstream's behaviour.");
             if (shape.MlpDim < 1)
                 diagnostics.Add(DiagnosticDescriptors.OutOfRange, fields.SpanOf("mlpRatio"), $"'mlpRatio' {shape.MlpRatio} gives an MLP of width {shape.MlpDim}; it must be at least 1 / embedDim.");
             if ((long)shape.Grid * shape.Grid * shape.EmbedDim > int.MaxValue || (long)shape.MlpDim * shape.EmbedDim > int.MaxValue)
