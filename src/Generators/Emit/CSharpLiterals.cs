@@ -42,6 +42,10 @@ namespace ModelGen.Generators.Emit
 
         public static string IntegerArray(EquatableArray<long> values) => "new[] { " + string.Join(", ", values.Select(Integer)) + " }";
 
+        public static string StringArray(EquatableArray<string> values) => "new string[] { " + string.Join(", ", values.Select(String)) + " }";
+
+        public static string NumberArray(EquatableArray<double> values) => "new double[] { " + string.Join(", ", values.Select(Number)) + " }";
+
         /// <summary>Text safe inside an XML doc comment.</summary>
         public static string XmlText(string text) => SingleLine(text
             .Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;"));

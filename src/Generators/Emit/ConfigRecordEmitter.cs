@@ -33,7 +33,7 @@ namespace ModelGen.Generators.Emit
 
         private static void EmitProperties(SourceWriter writer, BoundObject values, IReadOnlyList<FieldDefinition> fields)
         {
-            foreach (var field in fields)
+            foreach (var field in fields.Where(f => f.Kind != FieldKind.ObjectMap))
             {
                 var property = CSharpLiterals.Pascal(field.JsonName);
                 var has = values.Has(field.JsonName);
@@ -63,6 +63,8 @@ namespace ModelGen.Generators.Emit
             FieldKind.Number => "double",
             FieldKind.Boolean => "bool",
             FieldKind.IntegerList => "global::System.Collections.Generic.IReadOnlyList<int>",
+            FieldKind.StringList => "global::System.Collections.Generic.IReadOnlyList<string>",
+            FieldKind.NumberList => "global::System.Collections.Generic.IReadOnlyList<double>",
             _ => "string",
         };
 
@@ -72,6 +74,8 @@ namespace ModelGen.Generators.Emit
             FieldKind.Number => CSharpLiterals.Number((double)value),
             FieldKind.Boolean => CSharpLiterals.Boolean((bool)value),
             FieldKind.IntegerList => CSharpLiterals.IntegerArray((EquatableArray<long>)value),
+            FieldKind.StringList => CSharpLiterals.StringArray((EquatableArray<string>)value),
+            FieldKind.NumberList => CSharpLiterals.NumberArray((EquatableArray<double>)value),
             _ => CSharpLiterals.String((string)value),
         };
     }

@@ -23,6 +23,9 @@ namespace ModelGen.Generators.Families
         /// <summary>Namespaces of the building blocks the generated module uses.</summary>
         IReadOnlyList<string> Usings { get; }
 
+        /// <summary>The family's alias schemes for a spec's values: renamings between its state-dict names and other published layouts.</summary>
+        IReadOnlyList<AliasSchemeModel> AliasSchemes(BoundObject fields);
+
         /// <summary>Cross-field checks; per-field type and range checks have already passed.</summary>
         void Validate(BoundObject fields, DiagnosticBag diagnostics);
 

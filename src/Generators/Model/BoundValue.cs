@@ -6,7 +6,8 @@ namespace ModelGen.Generators.Model
     /// <summary>
     /// A field's value after type checking, with where it was written (the default's span is the
     /// spec's <c>family</c> value, since that is what brought the default in).
-    /// Values: long, double, bool, string, EquatableArray&lt;long&gt; or BoundObject. A list written in
+    /// Values: long, double, bool, string, EquatableArray&lt;long&gt;, EquatableArray&lt;string&gt;,
+    /// EquatableArray&lt;double&gt;, BoundObject or EquatableArray&lt;BoundMapEntry&gt;. A list written in
     /// the spec also keeps where each item was written, so a bad item can be pointed at.
     /// </summary>
     internal sealed record BoundValue(string Name, object Value, SourceSpan Span, bool IsDefault, EquatableArray<SourceSpan> ItemSpans = default)
@@ -45,5 +46,14 @@ namespace ModelGen.Generators.Model
         public EquatableArray<long> Integers(string name) => (EquatableArray<long>)Get(name).Value;
 
         public BoundObject Object(string name) => (BoundObject)Get(name).Value;
+
+        public EquatableArray<string> Strings(string name) => (EquatableArray<string>)Get(name).Value;
+
+        public EquatableArray<double> Numbers(string name) => (EquatableArray<double>)Get(name).Value;
+
+        public EquatableArray<BoundMapEntry> Map(string name) => (EquatableArray<BoundMapEntry>)Get(name).Value;
+
+        /// <summary>The string value of an optional field, or null when it was left out.</summary>
+        public string? OptionalString(string name) => Has(name) ? String(name) : null;
     }
 }

@@ -11,5 +11,11 @@ namespace ModelGen.Generators.Model
         IntegerList,
         /// <summary>A nested object with its own <see cref="FieldDefinition.Children"/>.</summary>
         Object,
+        /// <summary>A list of strings (possibly empty).</summary>
+        StringList,
+        /// <summary>A list of numbers in the field's range.</summary>
+        NumberList,
+        /// <summary>An object whose property names are free keys and whose values are objects of <see cref="FieldDefinition.Children"/>.</summary>
+        ObjectMap,
     }
 }

@@ -97,6 +97,12 @@ namespace ModelGen.Generators.Pipeline
                     return null;
                 case FieldKind.IntegerList:
                     return IntegerList(definition, node, diagnostics);
+                case FieldKind.StringList:
+                    return StringList(definition, node, diagnostics);
+                case FieldKind.NumberList:
+                    return NumberList(definition, node, diagnostics);
+                case FieldKind.ObjectMap:
+                    return ObjectMap(definition, node, context, diagnostics);
                 case FieldKind.Object:
                     if (node is not JsonObject nested)
                         return WrongType(definition, node, "an object", diagnostics);
@@ -106,6 +112,75 @@ namespace ModelGen.Generators.Pipeline
                 default:
                     return WrongType(definition, node, definition.Kind.ToString(), diagnostics);
             }
+        }
+
+        private static object? StringList(FieldDefinition definition, JsonNode node, DiagnosticBag diagnostics)
+        {
+            if (node is not JsonArray array)
+                return WrongType(definition, node, "a list of strings", diagnostics);
+            var items = new List<string>();
+            foreach (var item in array.Items)
+            {
+                if (item is JsonString text)
+                    items.Add(text.Value);
+                else
+                    WrongType(definition, item, "a list of strings", diagnostics);
+            }
+            return items.Count == array.Items.Count ? items.ToEquatableArray() : null;
+        }
+
+        private static object? NumberList(FieldDefinition definition, JsonNode node, DiagnosticBag diagnostics)
+        {
+            var expected = definition.Length is int length ? $"a list of {length} numbers" : "a list of numbers";
+            if (node is not JsonArray array)
+                return WrongType(definition, node, expected, diagnostics);
+            if (definition.Length is int exact && array.Items.Count != exact)
+            {
+                diagnostics.Add(DiagnosticDescriptors.WrongType, node.Span, $"'{definition.JsonName}' has {array.Items.Count} items; it must be {expected}.");
+                return null;
+            }
+            var items = new List<double>();
+            foreach (var item in array.Items)
+            {
+                if (item is not JsonNumber number)
+                {
+                    WrongType(definition, item, expected, diagnostics);
+                    continue;
+                }
+                if (double.IsInfinity(number.Value) || number.Value < definition.MinNumber || number.Value > definition.MaxNumber)
+                {
+                    diagnostics.Add(DiagnosticDescriptors.OutOfRange, item.Span, $"'{definition.JsonName}' item {number.Text} must be between {Format(definition.MinNumber)} and {Format(definition.MaxNumber)}.");
+                    continue;
+                }
+                items.Add(number.Value);
+            }
+            return items.Count == array.Items.Count ? items.ToEquatableArray() : null;
+        }
+
+        private static object? ObjectMap(FieldDefinition definition, JsonNode node, string context, DiagnosticBag diagnostics)
+        {
+            if (node is not JsonObject map)
+                return WrongType(definition, node, "an object whose properties are named entries", diagnostics);
+            if (SpecResolver.ReportDuplicates(map, diagnostics))
+                return null;
+            var entries = new List<BoundMapEntry>();
+            var ok = true;
+            foreach (var property in map.Properties)
+            {
+                if (property.Value is not JsonObject entry)
+                {
+                    diagnostics.Add(DiagnosticDescriptors.WrongType, property.Value.Span, $"'{definition.JsonName}' entry '{property.Name}' must be an object, not {Describe(property.Value)}.");
+                    ok = false;
+                    continue;
+                }
+                var duplicates = SpecResolver.ReportDuplicates(entry, diagnostics);
+                var bound = Bind(definition.Children, entry.Properties.ToList(), entry.Span, entry.Span, definition.Children.Select(c => c.JsonName), $"'{definition.JsonName}' entry '{property.Name}' in {context}", diagnostics);
+                if (bound is null || duplicates)
+                    ok = false;
+                else
+                    entries.Add(new BoundMapEntry(property.Name, property.NameSpan, bound));
+            }
+            return ok ? entries.ToEquatableArray() : null;
         }
 
         private static object? IntegerList(FieldDefinition definition, JsonNode node, DiagnosticBag diagnostics)

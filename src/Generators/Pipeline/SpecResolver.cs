@@ -104,6 +104,7 @@ namespace ModelGen.Generators.Pipeline
                 return null;
 
             family.Validate(fields, diagnostics);
+            SharedFields.Validate(fields, family, diagnostics);
             return new GenerationUnit(header, fields);
         }
 

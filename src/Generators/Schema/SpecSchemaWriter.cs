@@ -74,6 +74,25 @@ namespace ModelGen.Generators.Schema
                 w.Close();
                 return;
             }
+            if (field.Kind == FieldKind.ObjectMap)
+            {
+                w.OpenProperty(field.JsonName);
+                w.Property("type", "\"object\"");
+                w.Property("description", Quote(field.Description));
+                w.OpenProperty("additionalProperties");
+                w.Property("type", "\"object\"");
+                w.OpenProperty("properties");
+                foreach (var child in field.Children)
+                    WriteField(w, child);
+                w.Close();
+                var required = field.Children.Where(c => c.Required).Select(c => Quote(c.JsonName)).ToList();
+                if (required.Count > 0)
+                    w.Property("required", "[" + string.Join(", ", required) + "]");
+                w.Property("additionalProperties", "false");
+                w.Close();
+                w.Close();
+                return;
+            }
             w.Property(field.JsonName, "{ " + string.Join(", ", Describe(field)) + " }");
         }
 
@@ -110,6 +129,19 @@ namespace ModelGen.Generators.Schema
                         yield return "\"minItems\": 1";
                     }
                     break;
+                case FieldKind.StringList:
+                    yield return "\"type\": \"array\"";
+                    yield return "\"items\": { \"type\": \"string\" }";
+                    break;
+                case FieldKind.NumberList:
+                    yield return "\"type\": \"array\"";
+                    yield return $"\"items\": {{ \"type\": \"number\", {(field.MinNumber == double.Epsilon ? "\"exclusiveMinimum\": 0" : $"\"minimum\": {Number(field.MinNumber)}")}, \"maximum\": {Number(field.MaxNumber)} }}";
+                    if (field.Length is int count)
+                    {
+                        yield return $"\"minItems\": {count}";
+                        yield return $"\"maxItems\": {count}";
+                    }
+                    break;
                 default:
                     yield return "\"type\": \"string\"";
                     break;
@@ -126,6 +158,7 @@ namespace ModelGen.Generators.Schema
             double d => Number(d),
             string s => Quote(s),
             EquatableArray<long> list => "[" + string.Join(", ", list.Select(i => i.ToString(CultureInfo.InvariantCulture))) + "]",
+            EquatableArray<string> strings => "[" + string.Join(", ", strings.Select(Quote)) + "]",
             _ => "null",
         };
 

@@ -1,16 +1,21 @@
 using ModelGen.Models.Layers.Common;
 using ModelGen.Models.Weights;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace ModelGen.Models.Backbones;
 
 /// <summary>
 /// The base of every generated backbone class. It carries no topology: the generated subclass
-/// creates and registers the submodules and composes them in <c>forward</c>.
+/// creates and registers the submodules and composes them in <c>forward</c>. It owns the
+/// frozen/trainable contract of the upstream wrappers (<c>fix</c>, OpenCLIP's <c>fix_layers</c>)
+/// and loading and saving weights under upstream names.
 /// </summary>
 public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, IBackbone
 {
+    private IReadOnlyList<nn.Module> _frozenParts = [];
+
     protected BackboneModule(string name) : base(name)
     {
     }
@@ -21,17 +26,62 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
 
     public abstract IModelConfig Config { get; }
 
+    /// <summary>The prefixes and alias schemes of the checkpoints this variant's weights come in (from its spec).</summary>
+    public abstract CheckpointLayout CheckpointLayout { get; }
+
     public nn.Module Module => this;
+
+    /// <summary>Whether the whole backbone is frozen (upstream <c>fix=True</c>): no parameter requires a gradient, it stays in eval mode and its forward builds no graph.</summary>
+    public bool IsFixed { get; private set; }
 
     /// <summary>The number of parameter elements (buffers such as BatchNorm statistics excluded).</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
 
+    /// <summary>The number of parameter elements that require a gradient.</summary>
+    public long TrainableParameterCount => parameters().Where(p => p.requires_grad).Sum(p => p.numel());
+
     public BackboneOutput Forward(Tensor images) => call(images);
 
-    public void LoadWeights(string path, bool strict = true) => WeightLoader.Load(this, path, strict);
+    /// <inheritdoc cref="IBackbone.LoadWeights(string, string?, string?, bool)"/>
+    public WeightLoadReport LoadWeights(string path, string? prefix = null, string? aliasScheme = null, bool strict = true) =>
+        WeightLoader.Load(this, path, CheckpointLayout, prefix, aliasScheme, strict);
 
-    /// <summary>Writes the state dict (parameters and buffers, upstream names) as a <c>.safetensors</c> file.</summary>
-    public void SaveWeights(string path) => SafetensorsWriter.Write(path, state_dict());
+    /// <summary>Loads from an open file, e.g. one of several modules of a training checkpoint, each by its prefix.</summary>
+    public WeightLoadReport LoadWeights(ITensorSource source, string? prefix = null, string? aliasScheme = null, bool strict = true) =>
+        WeightLoader.Load(this, source, CheckpointLayout, prefix, aliasScheme, strict);
+
+    /// <inheritdoc cref="IBackbone.SaveWeights(string, string?, string?)"/>
+    public void SaveWeights(string path, string? prefix = null, string? aliasScheme = null) =>
+        WeightSaver.Save(this, path, CheckpointLayout, prefix, aliasScheme);
+
+    /// <summary>Upstream's <c>train()</c> override: a fixed backbone stays in eval mode, and frozen stages stay in eval mode (their BatchNorm statistics do not move) while the rest trains.</summary>
+    public override void train(bool train = true)
+    {
+        base.train(train && !IsFixed);
+        if (train && !IsFixed)
+            foreach (var part in _frozenParts)
+                part.eval();
+    }
+
+    /// <summary>
+    /// Applies the frozen/trainable contract once the subclass has registered its modules: with
+    /// <paramref name="fix"/> every parameter stops requiring a gradient; otherwise the parameters of
+    /// <paramref name="frozenParts"/> (frozen stages, which also stay in eval mode) and
+    /// <paramref name="untrainedParameters"/> (what upstream never trains, e.g. OpenCLIP's attention-pool
+    /// head) do. The module ends in eval mode, like the upstream wrappers after construction.
+    /// </summary>
+    protected void ApplyFreezing(bool fix, IReadOnlyList<nn.Module> frozenParts, IEnumerable<Parameter> untrainedParameters)
+    {
+        IsFixed = fix;
+        _frozenParts = fix ? [] : frozenParts;
+        var frozen = fix ? parameters() : frozenParts.SelectMany(p => p.parameters()).Concat(untrainedParameters);
+        foreach (var parameter in frozen)
+            parameter.requires_grad = false;
+        eval();
+    }
+
+    /// <summary>A fixed backbone's forward runs without building a graph, as upstream's does under <c>torch.no_grad()</c>; dispose the result after the forward.</summary>
+    protected IDisposable? FixedForwardScope() => IsFixed ? no_grad() : null;
 
     /// <summary>Checks the batch the way every backbone needs it: NCHW with the expected channels.</summary>
     protected static void RequireImageBatch(Tensor images, long channels, long sizeMultiple)

@@ -1,3 +1,4 @@
+using ModelGen.Models.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,12 +15,29 @@ public interface IBackbone : IDisposable
 
     IModelConfig Config { get; }
 
+    /// <summary>The prefixes and alias schemes of the checkpoints this variant's weights come in.</summary>
+    CheckpointLayout CheckpointLayout { get; }
+
     /// <summary>The TorchSharp module itself, for training, moving between devices and state dicts.</summary>
     nn.Module Module { get; }
+
+    /// <summary>The number of parameter elements (buffers excluded).</summary>
+    long ParameterCount { get; }
+
+    /// <summary>Whether the backbone is frozen as a whole (upstream <c>fix=True</c>).</summary>
+    bool IsFixed { get; }
 
     /// <summary>Runs the backbone on an NCHW image batch and returns its outputs in upstream order.</summary>
     BackboneOutput Forward(Tensor images);
 
-    /// <summary>Loads a <c>.safetensors</c> file whose keys are the upstream parameter names.</summary>
-    void LoadWeights(string path, bool strict = true);
+    /// <summary>
+    /// Loads a weight file — safetensors, or a torch.save checkpoint (.pth / .bin, including mmengine
+    /// training checkpoints) — selecting the module's keys by <paramref name="prefix"/> (detected when
+    /// null) and reading them through an alias scheme of <see cref="CheckpointLayout"/> (detected when
+    /// null). Strict by default; on any failure nothing is loaded.
+    /// </summary>
+    WeightLoadReport LoadWeights(string path, string? prefix = null, string? aliasScheme = null, bool strict = true);
+
+    /// <summary>Writes the state dict as <c>.safetensors</c> under upstream names, optionally under a prefix and an alias scheme's names, atomically.</summary>
+    void SaveWeights(string path, string? prefix = null, string? aliasScheme = null);
 }

@@ -10,7 +10,7 @@ namespace ModelGen.Models.Weights;
 /// tensor's dtype, shape and byte range, then the raw little-endian row-major data.
 /// Tensors are read on demand straight into TorchSharp's memory.
 /// </summary>
-public sealed class SafetensorsFile : IDisposable
+public sealed class SafetensorsFile : ITensorSource
 {
     private const long MaxHeaderBytes = 100L * 1024 * 1024;
 
@@ -30,6 +30,10 @@ public sealed class SafetensorsFile : IDisposable
 
     /// <summary>The tensors by name, in header order.</summary>
     public IReadOnlyDictionary<string, SafetensorsEntry> Entries { get; }
+
+    public string Format => "safetensors";
+
+    public IReadOnlyDictionary<string, TensorInfo> Tensors => Entries.ToDictionary(e => e.Key, e => new TensorInfo(e.Key, e.Value.DType, e.Value.Shape));
 
     /// <summary>The <c>__metadata__</c> strings of the header (empty when absent).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }

@@ -1,36 +1,38 @@
 namespace ModelGen.Models.Weights;
 
-/// <summary>A checkpoint that does not fit the module; nothing was loaded.</summary>
+/// <summary>A checkpoint that does not fit the module; nothing was loaded. <see cref="Report"/> has every key by outcome.</summary>
 public sealed class WeightLoadException : Exception
 {
-    private const int MaxListed = 20;
-
-    public WeightLoadException(string source, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected, IReadOnlyList<string> mismatched)
-        : base(Describe(source, missing, unexpected, mismatched))
+    public WeightLoadException(WeightLoadReport report)
+        : base(Describe(report))
     {
-        Missing = missing;
-        Unexpected = unexpected;
-        Mismatched = mismatched;
+        Report = report;
     }
+
+    public WeightLoadException(string message, WeightLoadReport? report = null)
+        : base(message)
+    {
+        Report = report;
+    }
+
+    public WeightLoadReport? Report { get; }
 
     /// <summary>Keys the module has and the checkpoint lacks.</summary>
-    public IReadOnlyList<string> Missing { get; }
+    public IReadOnlyList<string> Missing => Report?.Missing ?? [];
 
-    /// <summary>Keys the checkpoint has and the module lacks.</summary>
-    public IReadOnlyList<string> Unexpected { get; }
+    /// <summary>Keys the checkpoint has (under the chosen prefix) and the module lacks.</summary>
+    public IReadOnlyList<string> Unexpected => Report?.Unexpected ?? [];
 
-    /// <summary>Keys present on both sides with different shapes, each with both shapes.</summary>
-    public IReadOnlyList<string> Mismatched { get; }
+    /// <summary>Keys present on both sides with different shapes or dtype kinds, each with both sides.</summary>
+    public IReadOnlyList<string> Mismatched => Report?.Mismatched ?? [];
 
-    private static string Describe(string source, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected, IReadOnlyList<string> mismatched)
+    private static string Describe(WeightLoadReport report)
     {
         var parts = new List<string>();
-        if (missing.Count > 0) parts.Add($"{missing.Count} missing key(s): {List(missing)}");
-        if (unexpected.Count > 0) parts.Add($"{unexpected.Count} unexpected key(s): {List(unexpected)}");
-        if (mismatched.Count > 0) parts.Add($"{mismatched.Count} key(s) with the wrong shape: {List(mismatched)}");
-        return $"The weights in {source} do not fit the module, so none were loaded. {string.Join("; ", parts)}.";
+        if (report.Missing.Count > 0) parts.Add($"{report.Missing.Count} missing key(s): {WeightLoadReport.Join(report.Missing)}");
+        if (report.Unexpected.Count > 0) parts.Add($"{report.Unexpected.Count} unexpected key(s): {WeightLoadReport.Join(report.Unexpected)}");
+        if (report.Mismatched.Count > 0) parts.Add($"{report.Mismatched.Count} key(s) that do not fit: {WeightLoadReport.Join(report.Mismatched)}");
+        var layout = (report.Prefix.Length == 0 ? "no prefix" : $"prefix '{report.Prefix}'") + (report.AliasScheme is null ? ", own names" : $", alias scheme '{report.AliasScheme}'");
+        return $"The weights in {report.File} do not fit the module ({layout}), so none were loaded. {string.Join("; ", parts)}.";
     }
-
-    private static string List(IReadOnlyList<string> keys) =>
-        string.Join(", ", keys.Take(MaxListed)) + (keys.Count > MaxListed ? $", ... ({keys.Count - MaxListed} more)" : "");
 }

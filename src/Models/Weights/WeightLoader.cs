@@ -4,38 +4,79 @@ using static TorchSharp.torch;
 namespace ModelGen.Models.Weights;
 
 /// <summary>
-/// Loads named tensors into a module's state dict. Every key and shape is checked before any value
-/// is copied, and the tensors are read in full before the first copy, so a failure leaves the
-/// module as it was.
+/// Loads a weight file into a module's state dict: selects the module's keys by prefix, renames them
+/// through an alias scheme, converts floating-point dtypes, and copies. Every key, shape and dtype is
+/// checked and every tensor read before the first copy, so a failure leaves the module as it was.
 /// </summary>
 public static class WeightLoader
 {
-    /// <summary>Loads a safetensors file. With <paramref name="strict"/>, keys missing from the file or unknown to the module are errors; a wrong shape always is.</summary>
-    public static void Load(nn.Module module, string path, bool strict = true)
+    /// <summary>Loads any supported file (safetensors, or a torch.save zip such as a .pth/.bin checkpoint).</summary>
+    public static WeightLoadReport Load(nn.Module module, string path, CheckpointLayout? layout = null, string? prefix = null, string? aliasScheme = null, bool strict = true)
     {
-        using var file = SafetensorsFile.Open(path);
-        Load(module, file.Entries.Values.ToDictionary(e => e.Name, e => e.Shape), file.Read, path, strict);
+        using var source = WeightFiles.Open(path);
+        return Load(module, source, layout, prefix, aliasScheme, strict);
     }
 
-    /// <summary>Loads from any source of named tensors, given their shapes up front.</summary>
-    public static void Load(nn.Module module, IReadOnlyDictionary<string, long[]> shapes, Func<string, Tensor> read, string source, bool strict = true)
+    /// <param name="layout">The variant's known prefixes and alias schemes; none when null.</param>
+    /// <param name="prefix">The prefix of the module's keys in the file (a DDP <c>module.</c> in front is found too); detected when null.</param>
+    /// <param name="aliasScheme">The layout's scheme to read names through; detected when null (own names preferred).</param>
+    /// <param name="strict">With true, missing keys and unexpected keys under the prefix are errors; a key that does not fit (shape, dtype kind) always is.</param>
+    public static WeightLoadReport Load(nn.Module module, ITensorSource source, CheckpointLayout? layout = null, string? prefix = null, string? aliasScheme = null, bool strict = true)
     {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(source);
         var targets = module.state_dict();
-        var missing = targets.Keys.Where(k => !shapes.ContainsKey(k)).ToList();
-        var unexpected = shapes.Keys.Where(k => !targets.ContainsKey(k)).ToList();
-        var mismatched = targets
-            .Where(t => shapes.TryGetValue(t.Key, out var shape) && !shape.SequenceEqual(t.Value.shape))
-            .Select(t => $"{t.Key} (module [{string.Join(", ", t.Value.shape)}], file [{string.Join(", ", shapes[t.Key])}])")
-            .ToList();
-        if (mismatched.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
-            throw new WeightLoadException(source, missing, strict ? unexpected : [], mismatched);
+        var selection = KeySelection.Choose(source.Path, targets.Keys.ToList(), source.Tensors.Keys.ToList(), layout ?? CheckpointLayout.None, prefix, aliasScheme);
+
+        var mismatched = new List<string>();
+        var conversions = new List<DTypeConversion>();
+        foreach (var (ownKey, fileKey) in selection.FileKeyByOwnKey)
+        {
+            var target = targets[ownKey];
+            var stored = source.Tensors[fileKey];
+            if (!stored.Shape.SequenceEqual(target.shape))
+                mismatched.Add($"{ownKey} (module [{string.Join(", ", target.shape)}], file [{string.Join(", ", stored.Shape)}])");
+            else if (stored.DType != target.dtype)
+            {
+                if (is_floating_point(stored.DType) && is_floating_point(target.dtype))
+                    conversions.Add(new DTypeConversion(ownKey, stored.DType, target.dtype));
+                else
+                    mismatched.Add($"{ownKey} (module {target.dtype}, file {stored.DType})");
+            }
+        }
+
+        var report = new WeightLoadReport
+        {
+            File = source.Path,
+            Format = source.Format,
+            Prefix = selection.Prefix,
+            PrefixDetected = selection.Detected,
+            AliasScheme = selection.Scheme?.Name,
+            Loaded = mismatched.Count == 0 ? targets.Keys.Where(selection.FileKeyByOwnKey.ContainsKey).ToList() : [],
+            Missing = selection.Missing,
+            Unexpected = selection.Unexpected,
+            Ignored = selection.Ignored,
+            NotInLayout = selection.NotInLayout,
+            Mismatched = mismatched,
+            Conversions = conversions,
+        };
+        if (mismatched.Count > 0 || (strict && !report.IsComplete))
+            throw new WeightLoadException(report with { Loaded = [] });
 
         using var scope = NewDisposeScope();
-        var loaded = targets.Keys.Where(shapes.ContainsKey).Select(k => (Target: targets[k], Value: read(k))).ToList();
+        var values = report.Loaded
+            .Select(key => (Target: targets[key], Value: Converted(source.Read(selection.FileKeyByOwnKey[key]), targets[key].dtype)))
+            .ToList();
         using (no_grad())
         {
-            foreach (var (target, value) in loaded)
+            foreach (var (target, value) in values)
                 target.copy_(value);
         }
+        return report;
     }
+
+    private static bool is_floating_point(ScalarType dtype) =>
+        dtype is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64;
+
+    private static Tensor Converted(Tensor value, ScalarType dtype) => value.dtype == dtype ? value : value.to_type(dtype);
 }

@@ -38,6 +38,25 @@ namespace ModelGen.Models.OpenClip
 
         /// <summary>Native input side; the attention pool's position embedding covers imageSize / 32 squared positions (spec field <c>imageSize</c>).</summary>
         public int ImageSize { get; init; } = 448;
+
+        /// <summary>Stages (0-3) frozen and kept in eval mode while the rest trains (upstream fix_layers); stage 0 also freezes the stem (spec field <c>fixLayers</c>).</summary>
+        public global::System.Collections.Generic.IReadOnlyList<int>? FixLayers { get; init; }
+
+        /// <summary>Freeze the whole backbone (upstream fix=True): no gradients, always in eval mode (spec field <c>fix</c>).</summary>
+        public bool Fix { get; init; } = false;
+
+        /// <summary>Conventions of the checkpoints this variant's weights come in (spec field <c>checkpoint</c>).</summary>
+        public CheckpointConfig Checkpoint { get; init; } = new CheckpointConfig();
+
+        public sealed record CheckpointConfig
+        {
+
+            /// <summary>Key prefixes published checkpoints put this variant's tensors under, e.g. "image_encoder." (spec field <c>prefixes</c>).</summary>
+            public global::System.Collections.Generic.IReadOnlyList<string> Prefixes { get; init; } = new string[] { "visual." };
+
+            /// <summary>Alias schemes of the family that map other layouts of the weights onto this variant's names, e.g. "ovsam" (spec field <c>aliasSchemes</c>).</summary>
+            public global::System.Collections.Generic.IReadOnlyList<string> AliasSchemes { get; init; } = new string[] { "ovsam" };
+        }
     }
 
     /// <summary>
@@ -56,7 +75,8 @@ namespace ModelGen.Models.OpenClip
             new FeatureInfo("layer4", 4096, 32),
         };
 
-        public OpenClipRN50x64() : base(nameof(OpenClipRN50x64))
+        /// <param name="fix">Freeze the whole backbone (upstream <c>fix=True</c>); the spec's <c>fix</c> (false) when null.</param>
+        public OpenClipRN50x64(bool? fix = null, global::System.Collections.Generic.IReadOnlyList<int>? fixLayers = null) : base(nameof(OpenClipRN50x64))
         {
             Conv1 = nn.Conv2d(3, 64, kernel_size: 3, stride: 2, padding: 1, bias: false);
             Bn1 = nn.BatchNorm2d(64);
@@ -144,7 +164,7 @@ namespace ModelGen.Models.OpenClip
             register_module("layer3", Layer3);
             register_module("layer4", Layer4);
             register_module("attnpool", Attnpool);
-            eval();
+            ApplyFreezing(fix ?? Config.Fix, frozenParts: FrozenStages(fixLayers ?? Config.FixLayers), untrainedParameters: Attnpool.parameters());
         }
 
         public Conv2d Conv1 { get; }
@@ -178,6 +198,7 @@ namespace ModelGen.Models.OpenClip
         public override BackboneOutput forward(Tensor images)
         {
             RequireImageBatch(images, channels: 3, sizeMultiple: 32);
+            using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
             var (layer1, layer2, layer3, layer4) = Stages(images);
             scope.MoveToOuter(layer1, layer2, layer3, layer4);
@@ -188,6 +209,7 @@ namespace ModelGen.Models.OpenClip
         public Tensor Embed(Tensor images)
         {
             RequireImageBatch(images, channels: 3, sizeMultiple: 32);
+            using var fixedScope = FixedForwardScope();
             if (images.shape[2] != 448 || images.shape[3] != 448)
                 throw new global::System.ArgumentException($"The attention pool's position embedding is sized for 448x448 images, got {images.shape[2]}x{images.shape[3]}.", nameof(images));
             using var scope = NewDisposeScope();
@@ -280,6 +302,45 @@ namespace ModelGen.Models.OpenClip
             var layer4 = x;
             return (layer1, layer2, layer3, layer4);
         }
+
+        /// <summary>The modules of the frozen stages (upstream fix_layers): each listed stage, and the stem with stage 0.</summary>
+        private global::System.Collections.Generic.IReadOnlyList<nn.Module> FrozenStages(global::System.Collections.Generic.IReadOnlyList<int>? stages)
+        {
+            var modules = new global::System.Collections.Generic.List<nn.Module>();
+            foreach (var stage in stages ?? global::System.Array.Empty<int>())
+            {
+                if (stage == 0)
+                    modules.AddRange(new nn.Module[] { Conv1, Bn1, Conv2, Bn2, Conv3, Bn3 });
+                modules.Add(stage switch
+                {
+                    0 => Layer1,
+                    1 => Layer2,
+                    2 => Layer3,
+                    3 => Layer4,
+                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(stages), stage, "fixLayers lists the stages 0-3 of the ResNet."),
+                });
+            }
+            return modules;
+        }
+
+        /// <summary>The checkpoint conventions of the spec: the prefixes published files use and the alias schemes of other layouts.</summary>
+        public static global::ModelGen.Models.Weights.CheckpointLayout Checkpoints { get; } = new global::ModelGen.Models.Weights.CheckpointLayout(
+            knownPrefixes: new string[] { "visual." },
+            aliasSchemes: new[]
+            {
+                new global::ModelGen.Models.Weights.KeyAliasScheme("ovsam", "OVSAM OpenCLIPBackbone: stem.0-7, layer1-4, head", new global::ModelGen.Models.Weights.KeyAlias[]
+                {
+                    new("conv1.", "stem.0."),
+                    new("bn1.", "stem.1."),
+                    new("conv2.", "stem.3."),
+                    new("bn2.", "stem.4."),
+                    new("conv3.", "stem.6."),
+                    new("bn3.", "stem.7."),
+                    new("attnpool.", "head."),
+                }),
+            });
+
+        public override global::ModelGen.Models.Weights.CheckpointLayout CheckpointLayout => Checkpoints;
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(OpenClipRN50x64), OpenClipRN50x64Config.Default, Features, () => new OpenClipRN50x64()));

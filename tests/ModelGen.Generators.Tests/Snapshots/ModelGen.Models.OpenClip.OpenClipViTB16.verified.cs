@@ -59,6 +59,22 @@ namespace ModelGen.Models.OpenClip
 
         /// <summary>open_clip's attentional pooler before ln_post; not supported, must be false (spec field <c>attentionalPool</c>).</summary>
         public bool AttentionalPool { get; init; } = false;
+
+        /// <summary>Freeze the whole backbone (upstream fix=True): no gradients, always in eval mode (spec field <c>fix</c>).</summary>
+        public bool Fix { get; init; } = false;
+
+        /// <summary>Conventions of the checkpoints this variant's weights come in (spec field <c>checkpoint</c>).</summary>
+        public CheckpointConfig Checkpoint { get; init; } = new CheckpointConfig();
+
+        public sealed record CheckpointConfig
+        {
+
+            /// <summary>Key prefixes published checkpoints put this variant's tensors under, e.g. "image_encoder." (spec field <c>prefixes</c>).</summary>
+            public global::System.Collections.Generic.IReadOnlyList<string> Prefixes { get; init; } = new string[] { "visual." };
+
+            /// <summary>Alias schemes of the family that map other layouts of the weights onto this variant's names, e.g. "ovsam" (spec field <c>aliasSchemes</c>).</summary>
+            public global::System.Collections.Generic.IReadOnlyList<string> AliasSchemes { get; init; } = new string[] { "ovsam" };
+        }
     }
 
     /// <summary>
@@ -77,7 +93,8 @@ namespace ModelGen.Models.OpenClip
             new FeatureInfo("downsample2", 768, 32.0),
         };
 
-        public OpenClipViTB16() : base(nameof(OpenClipViTB16))
+        /// <param name="fix">Freeze the whole backbone (upstream <c>fix=True</c>); the spec's <c>fix</c> (false) when null.</param>
+        public OpenClipViTB16(bool? fix = null) : base(nameof(OpenClipViTB16))
         {
             Conv1 = nn.Conv2d(3, 768, kernel_size: 16, stride: 16, bias: false);
             ClassEmbedding = new Parameter(randn(768).mul_(0.036084391824351615));
@@ -105,7 +122,7 @@ namespace ModelGen.Models.OpenClip
             register_module("ln_pre", LnPre);
             register_module("transformer", Transformer);
             register_module("ln_post", LnPost);
-            eval();
+            ApplyFreezing(fix ?? Config.Fix, frozenParts: global::System.Array.Empty<nn.Module>(), untrainedParameters: global::System.Linq.Enumerable.Append(LnPost.parameters(), Proj));
         }
 
         public Conv2d Conv1 { get; }
@@ -131,6 +148,7 @@ namespace ModelGen.Models.OpenClip
         public override BackboneOutput forward(Tensor images)
         {
             RequireImageBatch(images, channels: 3, sizeMultiple: 16);
+            using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
             var (encoded, height, width) = Encode(images);
             var grid = encoded[.., 1..].permute(0, 2, 1).reshape(encoded.shape[0], -1, height, width);
@@ -149,6 +167,7 @@ namespace ModelGen.Models.OpenClip
         public Tensor Embed(Tensor images)
         {
             RequireImageBatch(images, channels: 3, sizeMultiple: 16);
+            using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
             var (encoded, _, _) = Encode(images);
             var pooled = encoded[.., 0];
@@ -179,6 +198,25 @@ namespace ModelGen.Models.OpenClip
             x = Transformer.Resblocks[11].call(x);
             return (x, height, width);
         }
+
+        /// <summary>The checkpoint conventions of the spec: the prefixes published files use and the alias schemes of other layouts.</summary>
+        public static global::ModelGen.Models.Weights.CheckpointLayout Checkpoints { get; } = new global::ModelGen.Models.Weights.CheckpointLayout(
+            knownPrefixes: new string[] { "visual." },
+            aliasSchemes: new[]
+            {
+                new global::ModelGen.Models.Weights.KeyAliasScheme("ovsam", "OVSAM OpenCLIPBackbone: stem, t_class_embedding, t_positional_embedding, t_ln_pre_trans, t_transformer, head; no proj", new global::ModelGen.Models.Weights.KeyAlias[]
+                {
+                    new("conv1.", "stem."),
+                    new("class_embedding", "t_class_embedding"),
+                    new("positional_embedding", "t_positional_embedding"),
+                    new("ln_pre.", "t_ln_pre_trans."),
+                    new("transformer.", "t_transformer."),
+                    new("ln_post.", "head."),
+                    new("proj", null),
+                }),
+            });
+
+        public override global::ModelGen.Models.Weights.CheckpointLayout CheckpointLayout => Checkpoints;
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(OpenClipViTB16), OpenClipViTB16Config.Default, Features, () => new OpenClipViTB16()));

@@ -63,6 +63,22 @@ namespace ModelGen.Models.Sam
 
         /// <summary>LayerNorm epsilon (spec field <c>normEps</c>).</summary>
         public double NormEps { get; init; } = 1E-06;
+
+        /// <summary>Freeze the whole backbone (upstream fix=True): no gradients, always in eval mode (spec field <c>fix</c>).</summary>
+        public bool Fix { get; init; } = false;
+
+        /// <summary>Conventions of the checkpoints this variant's weights come in (spec field <c>checkpoint</c>).</summary>
+        public CheckpointConfig Checkpoint { get; init; } = new CheckpointConfig();
+
+        public sealed record CheckpointConfig
+        {
+
+            /// <summary>Key prefixes published checkpoints put this variant's tensors under, e.g. "image_encoder." (spec field <c>prefixes</c>).</summary>
+            public global::System.Collections.Generic.IReadOnlyList<string> Prefixes { get; init; } = new string[] { "image_encoder." };
+
+            /// <summary>Alias schemes of the family that map other layouts of the weights onto this variant's names, e.g. "ovsam" (spec field <c>aliasSchemes</c>).</summary>
+            public global::System.Collections.Generic.IReadOnlyList<string> AliasSchemes { get; init; } = new string[] { "ovsam" };
+        }
     }
 
     /// <summary>
@@ -81,7 +97,8 @@ namespace ModelGen.Models.Sam
             new FeatureInfo("neck", 256, 16),
         };
 
-        public SamVitH() : base(nameof(SamVitH))
+        /// <param name="fix">Freeze the whole backbone (upstream <c>fix=True</c>); the spec's <c>fix</c> (false) when null.</param>
+        public SamVitH(bool? fix = null) : base(nameof(SamVitH))
         {
             PatchEmbed = new SamPatchEmbed(inChans: 3, embedDim: 1280, patchSize: 16);
             PosEmbed = new Parameter(zeros(1, 64, 64, 1280));
@@ -127,7 +144,7 @@ namespace ModelGen.Models.Sam
             register_parameter("pos_embed", PosEmbed);
             register_module("blocks", Blocks);
             register_module("neck", Neck);
-            eval();
+            ApplyFreezing(fix ?? Config.Fix, frozenParts: global::System.Array.Empty<nn.Module>(), untrainedParameters: global::System.Array.Empty<Parameter>());
         }
 
         public SamPatchEmbed PatchEmbed { get; }
@@ -146,6 +163,7 @@ namespace ModelGen.Models.Sam
         public override BackboneOutput forward(Tensor images)
         {
             RequireImageBatch(images, channels: 3, sizeMultiple: 16);
+            using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
             var x = PatchEmbed.call(images);
             x = x + global::ModelGen.Models.Layers.Common.AbsolutePositionEmbedding.ResampleNhwc(PosEmbed, x.shape[1], x.shape[2]);
@@ -197,6 +215,52 @@ namespace ModelGen.Models.Sam
             scope.MoveToOuter(layer1, layer2, layer3, neck);
             return new BackboneOutput(Features, new[] { layer1, layer2, layer3, neck });
         }
+
+        /// <summary>The checkpoint conventions of the spec: the prefixes published files use and the alias schemes of other layouts.</summary>
+        public static global::ModelGen.Models.Weights.CheckpointLayout Checkpoints { get; } = new global::ModelGen.Models.Weights.CheckpointLayout(
+            knownPrefixes: new string[] { "image_encoder." },
+            aliasSchemes: new[]
+            {
+                new global::ModelGen.Models.Weights.KeyAliasScheme("ovsam", "OVSAM SAMBackbone: stem, pos_embed, layerN.M, out_proj", new global::ModelGen.Models.Weights.KeyAlias[]
+                {
+                    new("patch_embed.", "stem."),
+                    new("neck.", "out_proj."),
+                    new("blocks.0.", "layer1.0."),
+                    new("blocks.1.", "layer1.1."),
+                    new("blocks.2.", "layer1.2."),
+                    new("blocks.3.", "layer1.3."),
+                    new("blocks.4.", "layer1.4."),
+                    new("blocks.5.", "layer1.5."),
+                    new("blocks.6.", "layer1.6."),
+                    new("blocks.7.", "layer1.7."),
+                    new("blocks.8.", "layer2.0."),
+                    new("blocks.9.", "layer2.1."),
+                    new("blocks.10.", "layer2.2."),
+                    new("blocks.11.", "layer2.3."),
+                    new("blocks.12.", "layer2.4."),
+                    new("blocks.13.", "layer2.5."),
+                    new("blocks.14.", "layer2.6."),
+                    new("blocks.15.", "layer2.7."),
+                    new("blocks.16.", "layer3.0."),
+                    new("blocks.17.", "layer3.1."),
+                    new("blocks.18.", "layer3.2."),
+                    new("blocks.19.", "layer3.3."),
+                    new("blocks.20.", "layer3.4."),
+                    new("blocks.21.", "layer3.5."),
+                    new("blocks.22.", "layer3.6."),
+                    new("blocks.23.", "layer3.7."),
+                    new("blocks.24.", "layer4.0."),
+                    new("blocks.25.", "layer4.1."),
+                    new("blocks.26.", "layer4.2."),
+                    new("blocks.27.", "layer4.3."),
+                    new("blocks.28.", "layer4.4."),
+                    new("blocks.29.", "layer4.5."),
+                    new("blocks.30.", "layer4.6."),
+                    new("blocks.31.", "layer4.7."),
+                }),
+            });
+
+        public override global::ModelGen.Models.Weights.CheckpointLayout CheckpointLayout => Checkpoints;
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(SamVitH), SamVitHConfig.Default, Features, () => new SamVitH()));

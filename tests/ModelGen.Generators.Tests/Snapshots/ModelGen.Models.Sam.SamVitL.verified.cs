@@ -63,6 +63,22 @@ namespace ModelGen.Models.Sam
 
         /// <summary>LayerNorm epsilon (spec field <c>normEps</c>).</summary>
         public double NormEps { get; init; } = 1E-06;
+
+        /// <summary>Freeze the whole backbone (upstream fix=True): no gradients, always in eval mode (spec field <c>fix</c>).</summary>
+        public bool Fix { get; init; } = false;
+
+        /// <summary>Conventions of the checkpoints this variant's weights come in (spec field <c>checkpoint</c>).</summary>
+        public CheckpointConfig Checkpoint { get; init; } = new CheckpointConfig();
+
+        public sealed record CheckpointConfig
+        {
+
+            /// <summary>Key prefixes published checkpoints put this variant's tensors under, e.g. "image_encoder." (spec field <c>prefixes</c>).</summary>
+            public global::System.Collections.Generic.IReadOnlyList<string> Prefixes { get; init; } = new string[] { "image_encoder." };
+
+            /// <summary>Alias schemes of the family that map other layouts of the weights onto this variant's names, e.g. "ovsam" (spec field <c>aliasSchemes</c>).</summary>
+            public global::System.Collections.Generic.IReadOnlyList<string> AliasSchemes { get; init; } = new string[] { "ovsam" };
+        }
     }
 
     /// <summary>
@@ -81,7 +97,8 @@ namespace ModelGen.Models.Sam
             new FeatureInfo("neck", 256, 16),
         };
 
-        public SamVitL() : base(nameof(SamVitL))
+        /// <param name="fix">Freeze the whole backbone (upstream <c>fix=True</c>); the spec's <c>fix</c> (false) when null.</param>
+        public SamVitL(bool? fix = null) : base(nameof(SamVitL))
         {
             PatchEmbed = new SamPatchEmbed(inChans: 3, embedDim: 1024, patchSize: 16);
             PosEmbed = new Parameter(zeros(1, 64, 64, 1024));
@@ -119,7 +136,7 @@ namespace ModelGen.Models.Sam
             register_parameter("pos_embed", PosEmbed);
             register_module("blocks", Blocks);
             register_module("neck", Neck);
-            eval();
+            ApplyFreezing(fix ?? Config.Fix, frozenParts: global::System.Array.Empty<nn.Module>(), untrainedParameters: global::System.Array.Empty<Parameter>());
         }
 
         public SamPatchEmbed PatchEmbed { get; }
@@ -138,6 +155,7 @@ namespace ModelGen.Models.Sam
         public override BackboneOutput forward(Tensor images)
         {
             RequireImageBatch(images, channels: 3, sizeMultiple: 16);
+            using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
             var x = PatchEmbed.call(images);
             x = x + global::ModelGen.Models.Layers.Common.AbsolutePositionEmbedding.ResampleNhwc(PosEmbed, x.shape[1], x.shape[2]);
@@ -181,6 +199,44 @@ namespace ModelGen.Models.Sam
             scope.MoveToOuter(layer1, layer2, layer3, neck);
             return new BackboneOutput(Features, new[] { layer1, layer2, layer3, neck });
         }
+
+        /// <summary>The checkpoint conventions of the spec: the prefixes published files use and the alias schemes of other layouts.</summary>
+        public static global::ModelGen.Models.Weights.CheckpointLayout Checkpoints { get; } = new global::ModelGen.Models.Weights.CheckpointLayout(
+            knownPrefixes: new string[] { "image_encoder." },
+            aliasSchemes: new[]
+            {
+                new global::ModelGen.Models.Weights.KeyAliasScheme("ovsam", "OVSAM SAMBackbone: stem, pos_embed, layerN.M, out_proj", new global::ModelGen.Models.Weights.KeyAlias[]
+                {
+                    new("patch_embed.", "stem."),
+                    new("neck.", "out_proj."),
+                    new("blocks.0.", "layer1.0."),
+                    new("blocks.1.", "layer1.1."),
+                    new("blocks.2.", "layer1.2."),
+                    new("blocks.3.", "layer1.3."),
+                    new("blocks.4.", "layer1.4."),
+                    new("blocks.5.", "layer1.5."),
+                    new("blocks.6.", "layer2.0."),
+                    new("blocks.7.", "layer2.1."),
+                    new("blocks.8.", "layer2.2."),
+                    new("blocks.9.", "layer2.3."),
+                    new("blocks.10.", "layer2.4."),
+                    new("blocks.11.", "layer2.5."),
+                    new("blocks.12.", "layer3.0."),
+                    new("blocks.13.", "layer3.1."),
+                    new("blocks.14.", "layer3.2."),
+                    new("blocks.15.", "layer3.3."),
+                    new("blocks.16.", "layer3.4."),
+                    new("blocks.17.", "layer3.5."),
+                    new("blocks.18.", "layer4.0."),
+                    new("blocks.19.", "layer4.1."),
+                    new("blocks.20.", "layer4.2."),
+                    new("blocks.21.", "layer4.3."),
+                    new("blocks.22.", "layer4.4."),
+                    new("blocks.23.", "layer4.5."),
+                }),
+            });
+
+        public override global::ModelGen.Models.Weights.CheckpointLayout CheckpointLayout => Checkpoints;
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(SamVitL), SamVitLConfig.Default, Features, () => new SamVitL()));

@@ -69,6 +69,22 @@ namespace ModelGen.Models.Vitamin
 
         /// <summary>Whether a stride-2 MBConv block doubling the width follows the final norm (it replaces the intermediate output) (spec field <c>additionalFinalLayers</c>).</summary>
         public bool AdditionalFinalLayers { get; init; } = false;
+
+        /// <summary>Freeze the whole backbone (upstream fix=True): no gradients, always in eval mode (spec field <c>fix</c>).</summary>
+        public bool Fix { get; init; } = false;
+
+        /// <summary>Conventions of the checkpoints this variant's weights come in (spec field <c>checkpoint</c>).</summary>
+        public CheckpointConfig Checkpoint { get; init; } = new CheckpointConfig();
+
+        public sealed record CheckpointConfig
+        {
+
+            /// <summary>Key prefixes published checkpoints put this variant's tensors under, e.g. "image_encoder." (spec field <c>prefixes</c>).</summary>
+            public global::System.Collections.Generic.IReadOnlyList<string> Prefixes { get; init; } = new string[] { "backbone." };
+
+            /// <summary>Alias schemes of the family that map other layouts of the weights onto this variant's names, e.g. "ovsam" (spec field <c>aliasSchemes</c>).</summary>
+            public global::System.Collections.Generic.IReadOnlyList<string> AliasSchemes { get; init; } = new string[] {  };
+        }
     }
 
     /// <summary>
@@ -87,7 +103,8 @@ namespace ModelGen.Models.Vitamin
             new FeatureInfo("final_norm", 384, 16),
         };
 
-        public VitaminSmallRwkvSam() : base(nameof(VitaminSmallRwkvSam))
+        /// <param name="fix">Freeze the whole backbone (upstream <c>fix=True</c>); the spec's <c>fix</c> (false) when null.</param>
+        public VitaminSmallRwkvSam(bool? fix = null) : base(nameof(VitaminSmallRwkvSam))
         {
             Stem = new Stem(inChannels: 3, outChannels: 64, normEps: 1E-06);
             ConvStages = new ModuleList<ModuleList<MbConvLNBlock>>(
@@ -121,7 +138,7 @@ namespace ModelGen.Models.Vitamin
             register_module("conv_final_pool", ConvFinalPool);
             register_module("layers", Layers);
             register_module("final_norm", FinalNorm);
-            eval();
+            ApplyFreezing(fix ?? Config.Fix, frozenParts: global::System.Array.Empty<nn.Module>(), untrainedParameters: global::System.Array.Empty<Parameter>());
         }
 
         public Stem Stem { get; }
@@ -146,6 +163,7 @@ namespace ModelGen.Models.Vitamin
         public override BackboneOutput forward(Tensor images)
         {
             RequireImageBatch(images, channels: 3, sizeMultiple: 1);
+            using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
             var x = Stem.call(images);
             x = ConvStages[0][0].call(x);
@@ -179,6 +197,13 @@ namespace ModelGen.Models.Vitamin
             scope.MoveToOuter(convStage1, convStage2, layer7, finalNorm);
             return new BackboneOutput(Features, new[] { convStage1, convStage2, layer7, finalNorm });
         }
+
+        /// <summary>The checkpoint conventions of the spec: the prefixes published files use and the alias schemes of other layouts.</summary>
+        public static global::ModelGen.Models.Weights.CheckpointLayout Checkpoints { get; } = new global::ModelGen.Models.Weights.CheckpointLayout(
+            knownPrefixes: new string[] { "backbone." },
+            aliasSchemes: global::System.Array.Empty<global::ModelGen.Models.Weights.KeyAliasScheme>());
+
+        public override global::ModelGen.Models.Weights.CheckpointLayout CheckpointLayout => Checkpoints;
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(VitaminSmallRwkvSam), VitaminSmallRwkvSamConfig.Default, Features, () => new VitaminSmallRwkvSam()));

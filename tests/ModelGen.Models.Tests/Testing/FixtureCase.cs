@@ -53,13 +53,7 @@ internal sealed class FixtureCase : IDisposable
     }
 
     /// <summary>Loads the case's <c>weights.*</c> tensors into the module, strictly.</summary>
-    public void LoadWeightsInto(nn.Module module)
-    {
-        var shapes = Tensors.Entries.Values
-            .Where(e => e.Name.StartsWith(WeightsPrefix, StringComparison.Ordinal))
-            .ToDictionary(e => e.Name[WeightsPrefix.Length..], e => e.Shape);
-        WeightLoader.Load(module, shapes, key => Tensors.Read(WeightsPrefix + key), Name, strict: true);
-    }
+    public void LoadWeightsInto(nn.Module module) => WeightLoader.Load(module, Tensors, prefix: WeightsPrefix);
 
     /// <summary>Builds the named variant and loads this case's weights into it.</summary>
     public IBackbone CreateBackbone(string variant)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModelGen.Models.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
 using Xunit.Sdk;
@@ -41,5 +42,23 @@ internal static class ManifestAssert
         if (root.TryGetProperty("non_float_keys", out var nonFloat) && nonFloat.ValueKind == JsonValueKind.Object)
             foreach (var key in nonFloat.EnumerateObject())
                 Assert.Equal(key.Value.GetString() == "I64" ? torch.ScalarType.Int64 : torch.ScalarType.Int32, actual[key.Name].dtype);
+        if (root.TryGetProperty("ovsam_name_to_upstream_name", out var ovsam) && module is BackboneModule backbone)
+            MatchesOvsamNames(manifestRelativePath, ovsam, backbone);
+    }
+
+    /// <summary>The variant's "ovsam" alias scheme names every key as the manifest's OVSAM wrapper does, and drops the keys the wrapper lacks.</summary>
+    private static void MatchesOvsamNames(string manifestRelativePath, JsonElement ovsamToUpstream, BackboneModule backbone)
+    {
+        var scheme = backbone.CheckpointLayout.Scheme("ovsam");
+        var expected = ovsamToUpstream.EnumerateObject().ToDictionary(p => p.Value.GetString()!, p => p.Name);
+        var wrong = backbone.state_dict().Keys
+            .Select(key => (Key: key, Alias: scheme.ToAlias(key), Expected: expected.GetValueOrDefault(key)))
+            .Where(k => k.Alias != k.Expected)
+            .Select(k => $"{k.Key} -> {k.Alias ?? "(none)"}, expected {k.Expected ?? "(none)"}")
+            .ToList();
+        if (wrong.Count > 0)
+            throw new XunitException($"{manifestRelativePath}: the ovsam alias scheme names {wrong.Count} keys differently from OVSAM's wrapper: {string.Join("; ", wrong.Take(10))}");
+        foreach (var (upstream, ovsamName) in expected)
+            Assert.Equal(upstream, scheme.FromAlias(ovsamName));
     }
 }

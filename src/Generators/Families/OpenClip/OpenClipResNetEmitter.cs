@@ -30,7 +30,7 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Outdent().Line("};");
             writer.Line();
 
-            writer.Open($"public {name}() : base(nameof({name}))");
+            BackboneMembersEmitter.OpenConstructor(writer, unit, ", global::System.Collections.Generic.IReadOnlyList<int>? fixLayers = null");
             writer.Line($"Conv1 = nn.Conv2d(3, {half}, kernel_size: 3, stride: 2, padding: 1, bias: false);");
             writer.Line($"Bn1 = nn.BatchNorm2d({half});");
             writer.Line($"Conv2 = nn.Conv2d({half}, {half}, kernel_size: 3, padding: 1, bias: false);");
@@ -60,7 +60,7 @@ namespace ModelGen.Generators.Families.OpenClip
             for (var i = 1; i <= 4; i++)
                 writer.Line($"register_module(\"layer{i}\", Layer{i});");
             writer.Line("register_module(\"attnpool\", Attnpool);");
-            writer.Line("eval();");
+            BackboneMembersEmitter.ApplyFreezing(writer, "FrozenStages(fixLayers ?? Config.FixLayers)", "Attnpool.parameters()");
             writer.Close();
             writer.Line();
 
@@ -87,6 +87,7 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line("/// <summary>Runs the stem and the four stages on an NCHW batch whose sides are multiples of 32 (OpenCLIPBackbone.forward).</summary>");
             writer.Open("public override BackboneOutput forward(Tensor images)");
             writer.Line("RequireImageBatch(images, channels: 3, sizeMultiple: 32);");
+            BackboneMembersEmitter.FixedForwardScope(writer);
             writer.Line("using var scope = NewDisposeScope();");
             writer.Line($"var ({string.Join(", ", outputs)}) = Stages(images);");
             writer.Line($"scope.MoveToOuter({string.Join(", ", outputs)});");
@@ -97,6 +98,7 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line($"/// <summary>The CLIP image embedding (N, {shape.OutputDim}): the whole tower with its attention pool, on {shape.ImageSize}x{shape.ImageSize} images.</summary>");
             writer.Open("public Tensor Embed(Tensor images)");
             writer.Line("RequireImageBatch(images, channels: 3, sizeMultiple: 32);");
+            BackboneMembersEmitter.FixedForwardScope(writer);
             writer.Line($"if (images.shape[2] != {shape.ImageSize} || images.shape[3] != {shape.ImageSize})");
             writer.Line($"    throw new global::System.ArgumentException($\"The attention pool's position embedding is sized for {shape.ImageSize}x{shape.ImageSize} images, got {{images.shape[2]}}x{{images.shape[3]}}.\", nameof(images));");
             writer.Line("using var scope = NewDisposeScope();");
@@ -122,6 +124,25 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Close();
             writer.Line();
 
+            writer.Line("/// <summary>The modules of the frozen stages (upstream fix_layers): each listed stage, and the stem with stage 0.</summary>");
+            writer.Open("private global::System.Collections.Generic.IReadOnlyList<nn.Module> FrozenStages(global::System.Collections.Generic.IReadOnlyList<int>? stages)");
+            writer.Line("var modules = new global::System.Collections.Generic.List<nn.Module>();");
+            writer.Open("foreach (var stage in stages ?? global::System.Array.Empty<int>())");
+            writer.Line("if (stage == 0)");
+            writer.Line("    modules.AddRange(new nn.Module[] { Conv1, Bn1, Conv2, Bn2, Conv3, Bn3 });");
+            writer.Line("modules.Add(stage switch");
+            writer.Line("{").Indent();
+            for (var i = 0; i < 4; i++)
+                writer.Line($"{i} => Layer{i + 1},");
+            writer.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(stages), stage, \"fixLayers lists the stages 0-3 of the ResNet.\"),");
+            writer.Outdent().Line("});");
+            writer.Close();
+            writer.Line("return modules;");
+            writer.Close();
+            writer.Line();
+
+            BackboneMembersEmitter.CheckpointLayout(writer, unit);
+            writer.Line();
             RegistrationEmitter.Emit(writer, unit);
             writer.Close();
         }

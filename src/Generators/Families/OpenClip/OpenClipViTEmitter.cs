@@ -30,7 +30,7 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Outdent().Line("};");
             writer.Line();
 
-            writer.Open($"public {name}() : base(nameof({name}))");
+            BackboneMembersEmitter.OpenConstructor(writer, unit);
             writer.Line($"Conv1 = nn.Conv2d(3, {shape.Width}, kernel_size: {shape.PatchSize}, stride: {shape.PatchSize}, bias: false);");
             writer.Line($"ClassEmbedding = new Parameter(randn({shape.Width}).mul_({scale}));");
             writer.Line($"PositionalEmbedding = new Parameter(randn({shape.Grid * shape.Grid + 1}, {shape.Width}).mul_({scale}));");
@@ -52,7 +52,7 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line("register_module(\"ln_pre\", LnPre);");
             writer.Line("register_module(\"transformer\", Transformer);");
             writer.Line("register_module(\"ln_post\", LnPost);");
-            writer.Line("eval();");
+            BackboneMembersEmitter.ApplyFreezing(writer, "", "global::System.Linq.Enumerable.Append(LnPost.parameters(), Proj)");
             writer.Close();
             writer.Line();
 
@@ -79,6 +79,7 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line($"/// <summary>OpenCLIPBackbone.forward on an NCHW batch whose sides are multiples of {shape.PatchSize}: the transformer's patch tokens (no ln_post) as NCHW, resized by 4, 2, 1 and 0.5.</summary>");
             writer.Open("public override BackboneOutput forward(Tensor images)");
             writer.Line($"RequireImageBatch(images, channels: 3, sizeMultiple: {shape.PatchSize});");
+            BackboneMembersEmitter.FixedForwardScope(writer);
             writer.Line("using var scope = NewDisposeScope();");
             writer.Line("var (encoded, height, width) = Encode(images);");
             writer.Line("var grid = encoded[.., 1..].permute(0, 2, 1).reshape(encoded.shape[0], -1, height, width);");
@@ -98,6 +99,7 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line($"/// </summary>");
             writer.Open("public Tensor Embed(Tensor images)");
             writer.Line($"RequireImageBatch(images, channels: 3, sizeMultiple: {shape.PatchSize});");
+            BackboneMembersEmitter.FixedForwardScope(writer);
             writer.Line("using var scope = NewDisposeScope();");
             writer.Line("var (encoded, _, _) = Encode(images);");
             writer.Line(shape.GlobalAveragePool ? "var pooled = encoded.mean([1]);" : "var pooled = encoded[.., 0];");
@@ -120,6 +122,8 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Close();
             writer.Line();
 
+            BackboneMembersEmitter.CheckpointLayout(writer, unit);
+            writer.Line();
             RegistrationEmitter.Emit(writer, unit);
             writer.Close();
         }

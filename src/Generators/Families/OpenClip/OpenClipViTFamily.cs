@@ -23,7 +23,7 @@ namespace ModelGen.Generators.Families.OpenClip
 
         public IReadOnlyList<string> Usings { get; } = new[] { "ModelGen.Models.Layers.OpenClip" };
 
-        public IReadOnlyList<FieldDefinition> Fields { get; } = new[]
+        public IReadOnlyList<FieldDefinition> Fields { get; } = SharedFields.With(new[]
         {
             new FieldDefinition("imageSize", FieldKind.Integer, "Native input side the position embedding is sized for").WithDefault(224L).InRange(1, 16384),
             new FieldDefinition("patchSize", FieldKind.Integer, "Patch side (kernel and stride of conv1)").WithDefault(16L).InRange(1, 1024),
@@ -37,7 +37,7 @@ namespace ModelGen.Generators.Families.OpenClip
             new FieldDefinition("globalAveragePool", FieldKind.Boolean, "Whether the embedding pools the mean of all tokens instead of the class token").WithDefault(false),
             new FieldDefinition("inputPatchnorm", FieldKind.Boolean, "open_clip's dual patchnorm (a linear patch embedding between LayerNorms); not supported, must be false").WithDefault(false),
             new FieldDefinition("attentionalPool", FieldKind.Boolean, "open_clip's attentional pooler before ln_post; not supported, must be false").WithDefault(false),
-        };
+        });
 
         public void Validate(BoundObject fields, DiagnosticBag diagnostics)
         {
@@ -57,6 +57,21 @@ namespace ModelGen.Generators.Families.OpenClip
             if (shape.AttentionalPool)
                 diagnostics.Add(DiagnosticDescriptors.OutOfRange, fields.SpanOf("attentionalPool"), "'attentionalPool' true is not supported: OVSAM's OpenCLIPBackbone requires the class-token head (it asserts attn_pool is None). Remove the field or set it to false.");
         }
+
+        /// <summary>OVSAM's OpenCLIPBackbone renames the tower's parts (t_*, stem, head) and leaves out the embedding projection <c>proj</c>.</summary>
+        public IReadOnlyList<AliasSchemeModel> AliasSchemes(BoundObject fields) => new[]
+        {
+            new AliasSchemeModel("ovsam", "OVSAM OpenCLIPBackbone: stem, t_class_embedding, t_positional_embedding, t_ln_pre_trans, t_transformer, head; no proj", new[]
+            {
+                new AliasRule("conv1.", "stem."),
+                new AliasRule("class_embedding", "t_class_embedding"),
+                new AliasRule("positional_embedding", "t_positional_embedding"),
+                new AliasRule("ln_pre.", "t_ln_pre_trans."),
+                new AliasRule("transformer.", "t_transformer."),
+                new AliasRule("ln_post.", "head."),
+                new AliasRule("proj", null),
+            }.ToEquatableArray()),
+        };
 
         public void EmitModule(SourceWriter writer, GenerationUnit unit) => OpenClipViTEmitter.Emit(writer, unit, OpenClipViTShape.From(unit.Fields));
     }

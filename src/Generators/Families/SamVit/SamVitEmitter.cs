@@ -31,7 +31,7 @@ namespace ModelGen.Generators.Families.SamVit
             writer.Outdent().Line("};");
             writer.Line();
 
-            writer.Open($"public {name}() : base(nameof({name}))");
+            BackboneMembersEmitter.OpenConstructor(writer, unit);
             writer.Line($"PatchEmbed = new SamPatchEmbed(inChans: {shape.InChans}, embedDim: {shape.EmbedDim}, patchSize: {shape.PatchSize});");
             writer.Line($"PosEmbed = new Parameter(zeros(1, {shape.Grid}, {shape.Grid}, {shape.EmbedDim}));");
             writer.Line("Blocks = new ModuleList<SamBlock>(").Indent();
@@ -54,7 +54,7 @@ namespace ModelGen.Generators.Families.SamVit
             writer.Line("register_parameter(\"pos_embed\", PosEmbed);");
             writer.Line("register_module(\"blocks\", Blocks);");
             writer.Line("register_module(\"neck\", Neck);");
-            writer.Line("eval();");
+            BackboneMembersEmitter.ApplyFreezing(writer);
             writer.Close();
             writer.Line();
 
@@ -74,6 +74,7 @@ namespace ModelGen.Generators.Families.SamVit
             writer.Line($"/// <summary>Runs the encoder on an NCHW batch whose sides are multiples of {shape.PatchSize}; other sizes than {shape.ImageSize} resample the position embedding.</summary>");
             writer.Open("public override BackboneOutput forward(Tensor images)");
             writer.Line($"RequireImageBatch(images, channels: {shape.InChans}, sizeMultiple: {shape.PatchSize});");
+            BackboneMembersEmitter.FixedForwardScope(writer);
             writer.Line("using var scope = NewDisposeScope();");
             writer.Line("var x = PatchEmbed.call(images);");
             writer.Line("x = x + global::ModelGen.Models.Layers.Common.AbsolutePositionEmbedding.ResampleNhwc(PosEmbed, x.shape[1], x.shape[2]);");
@@ -95,6 +96,8 @@ namespace ModelGen.Generators.Families.SamVit
             writer.Close();
             writer.Line();
 
+            BackboneMembersEmitter.CheckpointLayout(writer, unit);
+            writer.Line();
             RegistrationEmitter.Emit(writer, unit);
             writer.Close();
         }

@@ -23,7 +23,7 @@ namespace ModelGen.Generators.Families.SamVit
 
         public IReadOnlyList<string> Usings { get; } = new[] { "ModelGen.Models.Layers.Common", "ModelGen.Models.Layers.Sam" };
 
-        public IReadOnlyList<FieldDefinition> Fields { get; } = new[]
+        public IReadOnlyList<FieldDefinition> Fields { get; } = SharedFields.With(new[]
         {
             new FieldDefinition("imageSize", FieldKind.Integer, "Input image side the absolute position embedding is sized for").WithDefault(1024L).InRange(1, 16384),
             new FieldDefinition("patchSize", FieldKind.Integer, "Patch side (stride of the patch embedding)").WithDefault(16L).InRange(1, 1024),
@@ -38,7 +38,7 @@ namespace ModelGen.Generators.Families.SamVit
             new FieldDefinition("windowSize", FieldKind.Integer, "Window side of the non-global blocks; 0 makes every block global").WithDefault(14L).InRange(0, 16384),
             new FieldDefinition("globalAttnIndexes", FieldKind.IntegerList, "Indexes of the global-attention blocks; each ends an output stage").InRange(0, 1023),
             new FieldDefinition("normEps", FieldKind.Number, "LayerNorm epsilon").WithDefault(1e-6).InRange(double.Epsilon, 1.0),
-        };
+        });
 
         public void Validate(BoundObject fields, DiagnosticBag diagnostics)
         {
@@ -57,6 +57,21 @@ namespace ModelGen.Generators.Families.SamVit
             ValidateGlobalIndexes(fields, shape, diagnostics);
             if (shape.WindowSize == 0)
                 diagnostics.Add(DiagnosticDescriptors.SuspiciousLayout, fields.SpanOf("windowSize"), "'windowSize' 0 makes every block global: attention cost grows with the square of the token count and 'globalAttnIndexes' only choose where outputs are taken. Use SAM's 14 unless this is intended.");
+        }
+
+        /// <summary>OVSAM's SAMBackbone keeps ImageEncoderViT's modules under its own names: the blocks regrouped into one Sequential per stage.</summary>
+        public IReadOnlyList<AliasSchemeModel> AliasSchemes(BoundObject fields)
+        {
+            var shape = SamVitShape.From(fields);
+            var rules = new List<AliasRule> { new AliasRule("patch_embed.", "stem."), new AliasRule("neck.", "out_proj.") };
+            var first = 0;
+            for (var stage = 0; stage < shape.GlobalAttnIndexes.Count; stage++)
+            {
+                for (var block = first; block <= shape.GlobalAttnIndexes[stage]; block++)
+                    rules.Add(new AliasRule($"blocks.{block}.", $"layer{stage + 1}.{block - first}."));
+                first = shape.GlobalAttnIndexes[stage] + 1;
+            }
+            return new[] { new AliasSchemeModel("ovsam", "OVSAM SAMBackbone: stem, pos_embed, layerN.M, out_proj", rules.ToEquatableArray()) };
         }
 
         public void EmitModule(SourceWriter writer, GenerationUnit unit) => SamVitEmitter.Emit(writer, unit, SamVitShape.From(unit.Fields));

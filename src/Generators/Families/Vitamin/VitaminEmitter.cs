@@ -34,7 +34,7 @@ namespace ModelGen.Generators.Families.Vitamin
             writer.Outdent().Line("};");
             writer.Line();
 
-            writer.Open($"public {name}() : base(nameof({name}))");
+            BackboneMembersEmitter.OpenConstructor(writer, unit);
             writer.Line($"Stem = new Stem(inChannels: 3, outChannels: {shape.StemWidth}, normEps: {eps});");
             writer.Line("ConvStages = new ModuleList<ModuleList<MbConvLNBlock>>(").Indent();
             for (var s = 0; s < stages.Count; s++)
@@ -68,7 +68,7 @@ namespace ModelGen.Generators.Families.Vitamin
             writer.Line("register_module(\"final_norm\", FinalNorm);");
             if (shape.AdditionalFinalLayers)
                 writer.Line("register_module(\"final_layer\", FinalLayer);");
-            writer.Line("eval();");
+            BackboneMembersEmitter.ApplyFreezing(writer);
             writer.Close();
             writer.Line();
 
@@ -102,6 +102,8 @@ namespace ModelGen.Generators.Families.Vitamin
             EmitForward(writer, shape, kinds, outputs);
             writer.Line();
 
+            BackboneMembersEmitter.CheckpointLayout(writer, unit);
+            writer.Line();
             RegistrationEmitter.Emit(writer, unit);
             writer.Close();
         }
@@ -115,6 +117,7 @@ namespace ModelGen.Generators.Families.Vitamin
             writer.Line("/// </summary>");
             writer.Open("public override BackboneOutput forward(Tensor images)");
             writer.Line("RequireImageBatch(images, channels: 3, sizeMultiple: 1);");
+            BackboneMembersEmitter.FixedForwardScope(writer);
             writer.Line("using var scope = NewDisposeScope();");
             writer.Line("var x = Stem.call(images);");
             for (var s = 0; s < stages.Count; s++)

@@ -22,7 +22,7 @@ namespace ModelGen.Generators.Families.Vitamin
 
         public IReadOnlyList<string> Usings { get; } = new[] { "ModelGen.Models.Layers.Vitamin" };
 
-        public IReadOnlyList<FieldDefinition> Fields { get; } = new[]
+        public IReadOnlyList<FieldDefinition> Fields { get; } = SharedFields.With(new[]
         {
             new FieldDefinition("modelVariant", FieldKind.Choice, "Conv-stage and token widths of a named ViTamin size; give it or stemWidth, embedDims and depths").WithChoices(VitaminShape.Variants.Keys.ToArray()).AsOptional(),
             new FieldDefinition("stemWidth", FieldKind.Integer, "Stem output channels, instead of modelVariant").InRange(1, 65536).AsOptional(),
@@ -40,7 +40,7 @@ namespace ModelGen.Generators.Families.Vitamin
             }),
             new FieldDefinition("withPosEmbd", FieldKind.Boolean, "Whether a learned position embedding is added to the tokens").WithDefault(true),
             new FieldDefinition("additionalFinalLayers", FieldKind.Boolean, "Whether a stride-2 MBConv block doubling the width follows the final norm (it replaces the intermediate output)").WithDefault(false),
-        };
+        });
 
         public void Validate(BoundObject fields, DiagnosticBag diagnostics)
         {
@@ -76,6 +76,9 @@ namespace ModelGen.Generators.Families.Vitamin
                     diagnostics.Add(DiagnosticDescriptors.OutOfRange, MlpRatioSpan(attn), Invariant($"'mlpRatio' {shape.MlpRatio} gives transformer MLPs of width {shape.FeedforwardChannels}; it must be at least 1 / {shape.EmbedDim}."));
             }
         }
+
+        /// <summary>VITAMINBackbone is RWKV-SAM's own module: its checkpoints use these names, so there is nothing to rename.</summary>
+        public IReadOnlyList<AliasSchemeModel> AliasSchemes(BoundObject fields) => new AliasSchemeModel[0];
 
         public void EmitModule(SourceWriter writer, GenerationUnit unit) => VitaminEmitter.Emit(writer, unit, VitaminShape.From(unit.Fields));
 
