@@ -8,7 +8,9 @@ TensorMemory.OptimizeForLargeTensors();
 var nameArgument = new Argument<string>("name") { Description = "The backbone's class name, e.g. SamVitB (see 'list')." };
 var sizeOption = new Option<int?>("--size") { Description = "Input side in pixels (default: the variant's native image size)." };
 var imageOption = new Option<FileInfo?>("--image") { Description = "A PNG or JPEG to run on (default: a generated test pattern)." };
-var weightsOption = new Option<FileInfo?>("--weights") { Description = "A .safetensors file with upstream parameter names to load first." };
+var weightsOption = new Option<FileInfo?>("--weights") { Description = "Weights to load first: safetensors or a torch.save checkpoint (.pth / .bin, mmengine training checkpoints too)." };
+var prefixOption = new Option<string?>("--prefix") { Description = "Prefix of the backbone's keys in the weights file, e.g. image_encoder or backbone_student (default: detected)." };
+var aliasSchemeOption = new Option<string?>("--alias-scheme") { Description = "Read the file's names through this alias scheme of the variant, e.g. ovsam (default: detected)." };
 var repeatOption = new Option<int>("--repeat") { Description = "Timed forward passes after one warm-up pass.", DefaultValueFactory = _ => 3 };
 var threadsOption = new Option<int?>("--threads") { Description = "Intra-op threads for LibTorch (default: LibTorch's choice)." };
 
@@ -32,5 +34,26 @@ run.SetAction(result => BackboneCommands.Run(
         result.GetValue(repeatOption),
         result.GetValue(threadsOption))));
 
-var root = new RootCommand("ModelGen: backbones generated from *.model.json specs, run with TorchSharp.") { list, describe, run };
+var checkpointArgument = new Argument<FileInfo>("checkpoint") { Description = "The file to convert: safetensors, or a torch.save checkpoint (.pth / .bin)." };
+var outputArgument = new Argument<FileInfo>("output") { Description = "The .safetensors file to write (atomically)." };
+var modelOption = new Option<string>("--model") { Description = "The backbone the weights belong to, e.g. SamVitH (see 'list').", Required = true };
+var savePrefixOption = new Option<string?>("--save-prefix") { Description = "Write the keys under this prefix, e.g. backbone_student (default: none)." };
+var saveAliasOption = new Option<string?>("--save-alias-scheme") { Description = "Write the names of this alias scheme, e.g. ovsam (default: upstream names)." };
+var convert = new Command("convert", "Convert a checkpoint to a backbone-only safetensors file under upstream names, printing what was loaded.")
+{
+    checkpointArgument, outputArgument, modelOption, prefixOption, aliasSchemeOption, savePrefixOption, saveAliasOption,
+};
+convert.SetAction(result => WeightsCommands.Convert(
+    Console.Out,
+    Console.Error,
+    new ConvertOptions(
+        result.GetValue(checkpointArgument)!,
+        result.GetValue(outputArgument)!,
+        result.GetValue(modelOption)!,
+        result.GetValue(prefixOption),
+        result.GetValue(aliasSchemeOption),
+        result.GetValue(savePrefixOption),
+        result.GetValue(saveAliasOption))));
+
+var root = new RootCommand("ModelGen: backbones generated from *.model.json specs, run with TorchSharp.") { list, describe, run, convert };
 return root.Parse(args).Invoke();

@@ -54,6 +54,43 @@ namespace ModelGen.Generators.Emit
             writer.Line("public override global::ModelGen.Models.Weights.CheckpointLayout CheckpointLayout => Checkpoints;");
         }
 
+        /// <summary>The spec's named pretrained sources (upstream init_cfg checkpoints), by tag.</summary>
+        public static void PretrainedSources(SourceWriter writer, GenerationUnit unit)
+        {
+            const string Pretrained = "global::ModelGen.Models.Pretrained";
+            var sources = unit.Fields.Map(SharedFields.Pretrained);
+            writer.Line("/// <summary>The published weights this variant can be initialised from, by tag (see <see cref=\"BackboneModule.LoadPretrained\"/>).</summary>");
+            writer.Line($"public static global::System.Collections.Generic.IReadOnlyDictionary<string, {Pretrained}.PretrainedSource> Pretrained {{ get; }} = new global::System.Collections.Generic.Dictionary<string, {Pretrained}.PretrainedSource>");
+            writer.Line("{").Indent();
+            foreach (var entry in sources)
+            {
+                var source = entry.Value;
+                var md5 = source.OptionalString("md5Prefix");
+                var sha256 = source.OptionalString("sha256");
+                var hash = md5 is not null ? $"{Pretrained}.FileHash.Md5Prefix({CSharpLiterals.String(md5)})"
+                    : sha256 is not null ? $"{Pretrained}.FileHash.Sha256({CSharpLiterals.String(sha256)})"
+                    : "null";
+                var scheme = source.OptionalString("aliasScheme");
+                var preprocessing = source.Has("mean")
+                    ? $"new {Pretrained}.Preprocessing({CSharpLiterals.NumberArray(source.Numbers("mean"))}, {CSharpLiterals.NumberArray(source.Numbers("std"))}, {CSharpLiterals.Number(source.Number("inputScale"))}, {CSharpLiterals.String(source.String("channelOrder"))})"
+                    : "null";
+                writer.Line($"[{CSharpLiterals.String(entry.Key)}] = new {Pretrained}.PretrainedSource(").Indent();
+                writer.Line($"Tag: {CSharpLiterals.String(entry.Key)},");
+                writer.Line($"FileName: {CSharpLiterals.String(source.String("file"))},");
+                writer.Line($"Url: {CSharpLiterals.String(source.String("url"))},");
+                writer.Line($"Hash: {hash},");
+                writer.Line($"Prefix: {CSharpLiterals.String(source.String("prefix"))},");
+                writer.Line($"AliasScheme: {(scheme is null ? "null" : CSharpLiterals.String(scheme))},");
+                writer.Line($"License: {CSharpLiterals.String(source.String("license"))},");
+                writer.Line($"Preprocessing: {preprocessing},");
+                writer.Line($"Description: {CSharpLiterals.String(source.String("description"))}),");
+                writer.Outdent();
+            }
+            writer.Outdent().Line("};");
+            writer.Line();
+            writer.Line($"public override global::System.Collections.Generic.IReadOnlyDictionary<string, {Pretrained}.PretrainedSource> PretrainedSources => Pretrained;");
+        }
+
         private static void WriteScheme(SourceWriter writer, AliasSchemeModel scheme)
         {
             writer.Line($"new global::ModelGen.Models.Weights.KeyAliasScheme({CSharpLiterals.String(scheme.Name)}, {CSharpLiterals.String(scheme.Description)}, new global::ModelGen.Models.Weights.KeyAlias[]");

@@ -35,7 +35,8 @@ namespace ModelGen.Generators.Families
             new FieldDefinition("description", FieldKind.String, "What the weights were trained on").WithDefault(""),
             new FieldDefinition("mean", FieldKind.NumberList, "Per-channel mean subtracted from the input, on the scale of inputScale").WithLength(3).InRange(double.Epsilon, 1e6).AsOptional(),
             new FieldDefinition("std", FieldKind.NumberList, "Per-channel standard deviation the input is divided by, on the scale of inputScale").WithLength(3).InRange(double.Epsilon, 1e6).AsOptional(),
-            new FieldDefinition("inputScale", FieldKind.Number, "Pixel value of full intensity the mean and std refer to (255: 0-255 RGB; 1: 0-1 RGB)").WithDefault(255.0).InRange(double.Epsilon, 65535.0),
+            new FieldDefinition("inputScale", FieldKind.Number, "Pixel value of full intensity the mean and std refer to (255: 0-255 pixels; 1: 0-1 pixels)").WithDefault(255.0).InRange(double.Epsilon, 65535.0),
+            new FieldDefinition("channelOrder", FieldKind.Choice, "Channel order the weights expect").WithDefault("RGB").WithChoices("RGB", "BGR"),
         };
 
         /// <summary>The family's own fields followed by the shared ones.</summary>

@@ -124,6 +124,8 @@ namespace ModelGen.Generators.Families.OpenClip
 
             BackboneMembersEmitter.CheckpointLayout(writer, unit);
             writer.Line();
+            BackboneMembersEmitter.PretrainedSources(writer, unit);
+            writer.Line();
             RegistrationEmitter.Emit(writer, unit);
             writer.Close();
         }

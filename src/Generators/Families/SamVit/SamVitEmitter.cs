@@ -98,6 +98,8 @@ namespace ModelGen.Generators.Families.SamVit
 
             BackboneMembersEmitter.CheckpointLayout(writer, unit);
             writer.Line();
+            BackboneMembersEmitter.PretrainedSources(writer, unit);
+            writer.Line();
             RegistrationEmitter.Emit(writer, unit);
             writer.Close();
         }

@@ -104,6 +104,8 @@ namespace ModelGen.Generators.Families.Vitamin
 
             BackboneMembersEmitter.CheckpointLayout(writer, unit);
             writer.Line();
+            BackboneMembersEmitter.PretrainedSources(writer, unit);
+            writer.Line();
             RegistrationEmitter.Emit(writer, unit);
             writer.Close();
         }
