@@ -1,4 +1,5 @@
 using ModelGen.Models.Layers.Common;
+using ModelGen.Models.Pretrained;
 using ModelGen.Models.Weights;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -29,6 +30,9 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
     /// <summary>The prefixes and alias schemes of the checkpoints this variant's weights come in (from its spec).</summary>
     public abstract CheckpointLayout CheckpointLayout { get; }
 
+    /// <summary>The published weights this variant can be initialised from, by tag (from its spec's <c>pretrained</c>).</summary>
+    public abstract IReadOnlyDictionary<string, PretrainedSource> PretrainedSources { get; }
+
     public nn.Module Module => this;
 
     /// <summary>Whether the whole backbone is frozen (upstream <c>fix=True</c>): no parameter requires a gradient, it stays in eval mode and its forward builds no graph.</summary>
@@ -53,6 +57,21 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
     /// <inheritdoc cref="IBackbone.SaveWeights(string, string?, string?)"/>
     public void SaveWeights(string path, string? prefix = null, string? aliasScheme = null) =>
         WeightSaver.Save(this, path, CheckpointLayout, prefix, aliasScheme);
+
+    /// <summary>
+    /// Loads the weights published under <paramref name="tag"/> (upstream <c>init_cfg</c>): the file is
+    /// taken from the weights folders (<c>MODELGEN_WEIGHTS</c>, then the per-user cache) or downloaded,
+    /// its hash verified, then loaded strictly with the source's prefix and alias scheme.
+    /// </summary>
+    public WeightLoadReport LoadPretrained(string tag, WeightsDownloader? downloader = null, IProgress<DownloadProgress>? progress = null)
+    {
+        if (!PretrainedSources.TryGetValue(tag, out var source))
+            throw new ArgumentException(PretrainedSources.Count == 0
+                ? $"{Name} declares no pretrained weights; load a file with LoadWeights."
+                : $"{Name} has no pretrained weights tagged '{tag}'; its tags are {string.Join(", ", PretrainedSources.Keys.Select(k => $"'{k}'"))}.", nameof(tag));
+        var path = (downloader ?? new WeightsDownloader()).Ensure(source, progress);
+        return LoadWeights(path, source.Prefix, source.AliasScheme);
+    }
 
     /// <summary>Upstream's <c>train()</c> override: a fixed backbone stays in eval mode, and frozen stages stay in eval mode (their BatchNorm statistics do not move) while the rest trains.</summary>
     public override void train(bool train = true)

@@ -1,3 +1,4 @@
+using ModelGen.Models.Pretrained;
 using ModelGen.Models.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -37,6 +38,12 @@ public interface IBackbone : IDisposable
     /// null). Strict by default; on any failure nothing is loaded.
     /// </summary>
     WeightLoadReport LoadWeights(string path, string? prefix = null, string? aliasScheme = null, bool strict = true);
+
+    /// <summary>The published weights this variant can be initialised from, by tag.</summary>
+    IReadOnlyDictionary<string, PretrainedSource> PretrainedSources { get; }
+
+    /// <summary>Finds or downloads the weights published under <paramref name="tag"/>, verifies them and loads them strictly.</summary>
+    WeightLoadReport LoadPretrained(string tag, WeightsDownloader? downloader = null, IProgress<DownloadProgress>? progress = null);
 
     /// <summary>Writes the state dict as <c>.safetensors</c> under upstream names, optionally under a prefix and an alias scheme's names, atomically.</summary>
     void SaveWeights(string path, string? prefix = null, string? aliasScheme = null);
