@@ -85,7 +85,7 @@ public sealed class WeightLoaderTests : IDisposable
         File.WriteAllBytes(path, [255, 255, 255, 255, 0, 0, 0, 0, (byte)'{']);
         using var model = new SamTinyW14();
 
-        var error = Assert.Throws<InvalidDataException>(() => model.LoadWeights(path));
+        var error = Assert.Throws<WeightFileException>(() => model.LoadWeights(path));
         Assert.Contains(path, error.Message);
     }
 
