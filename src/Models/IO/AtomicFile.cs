@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace ModelGen.Models.IO;
 
 /// <summary>
@@ -22,6 +24,7 @@ public static class AtomicFile
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
+                KeepPermissions(full, stream.SafeFileHandle);
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
@@ -52,6 +55,23 @@ public static class AtomicFile
     /// <summary>The temporary name used while writing <paramref name="fullPath"/>: hidden, in the same folder, unique per write.</summary>
     internal static string TemporaryPath(string fullPath) =>
         Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+
+    /// <summary>
+    /// A replaced file keeps its Unix permissions rather than taking the defaults of a new one. This is
+    /// best effort: on a file system without Unix modes the content is still written.
+    /// </summary>
+    private static void KeepPermissions(string destination, SafeFileHandle temporary)
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists(destination))
+            return;
+        try
+        {
+            File.SetUnixFileMode(temporary, File.GetUnixFileMode(destination));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
 
     private static void TryDelete(string path)
     {

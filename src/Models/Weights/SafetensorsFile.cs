@@ -1,6 +1,5 @@
-using System.Text.Json;
+using System.Buffers.Binary;
 using Microsoft.Win32.SafeHandles;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ModelGen.Models.Weights;
@@ -8,55 +7,69 @@ namespace ModelGen.Models.Weights;
 /// <summary>
 /// Reads the safetensors format: an 8-byte little-endian header length, a JSON header naming each
 /// tensor's dtype, shape and byte range, then the raw little-endian row-major data.
-/// Tensors are read on demand straight into TorchSharp's memory.
+/// <see cref="Open"/> checks the whole header against the format before anything is read; tensors are
+/// then read on demand straight into TorchSharp's memory. Every problem with the file is a
+/// <see cref="WeightFileException"/>.
 /// </summary>
 public sealed class SafetensorsFile : ITensorSource
 {
-    private const long MaxHeaderBytes = 100L * 1024 * 1024;
-
     private readonly SafeFileHandle _handle;
     private readonly long _dataStart;
 
-    private SafetensorsFile(string path, SafeFileHandle handle, long dataStart, IReadOnlyDictionary<string, SafetensorsEntry> entries, IReadOnlyDictionary<string, string> metadata)
+    private SafetensorsFile(string path, SafeFileHandle handle, long dataStart, SafetensorsHeader header)
     {
         Path = path;
         _handle = handle;
         _dataStart = dataStart;
-        Entries = entries;
-        Metadata = metadata;
+        Entries = header.Entries;
+        Metadata = header.Metadata;
+        Tensors = new OrderedDictionary<string, TensorInfo>(
+            header.Entries.Values.Select(e => KeyValuePair.Create(e.Name, new TensorInfo(e.Name, e.DType, e.Shape))),
+            StringComparer.Ordinal);
     }
 
     public string Path { get; }
 
-    /// <summary>The tensors by name, in header order.</summary>
-    public IReadOnlyDictionary<string, SafetensorsEntry> Entries { get; }
-
     public string Format => "safetensors";
 
-    public IReadOnlyDictionary<string, TensorInfo> Tensors => Entries.ToDictionary(e => e.Key, e => new TensorInfo(e.Key, e.Value.DType, e.Value.Shape));
+    /// <summary>The tensors by name, in header order, with their byte ranges in the data section.</summary>
+    public IReadOnlyDictionary<string, SafetensorsEntry> Entries { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, TensorInfo> Tensors { get; }
 
     /// <summary>The <c>__metadata__</c> strings of the header (empty when absent).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <exception cref="WeightFileException">The file is missing, unreadable or not valid safetensors.</exception>
     public static SafetensorsFile Open(string path)
     {
-        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        ArgumentNullException.ThrowIfNull(path);
+        var handle = OpenForReading(path);
         try
         {
             var length = RandomAccess.GetLength(handle);
-            Span<byte> prefix = stackalloc byte[8];
-            if (length < 8 || RandomAccess.Read(handle, prefix, 0) != 8)
-                throw Invalid(path, "the file is shorter than its 8-byte header length");
-            var headerLength = BitConverter.ToInt64(prefix);
-            if (headerLength <= 0 || headerLength > MaxHeaderBytes || 8 + headerLength > length)
-                throw Invalid(path, $"the header length {headerLength} does not fit a file of {length} bytes");
+            if (length < SafetensorsFormat.LengthPrefixBytes)
+                throw new WeightFileException(path, $"is {length} bytes long, too short for the 8-byte header length that starts a safetensors file");
+
+            Span<byte> prefix = stackalloc byte[SafetensorsFormat.LengthPrefixBytes];
+            ReadHeaderBytes(path, handle, prefix, 0);
+            var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+            var available = length - SafetensorsFormat.LengthPrefixBytes;
+            if (headerLength > SafetensorsFormat.MaxHeaderBytes)
+                throw new WeightFileException(path, $"declares a header of {headerLength} bytes, above the format's limit of {SafetensorsFormat.MaxHeaderBytes}; it is probably not a safetensors file");
+            if ((long)headerLength > available)
+                throw new WeightFileException(path, $"declares a header of {headerLength} bytes, but only {available} bytes follow the header length");
 
             var header = new byte[headerLength];
-            if (RandomAccess.Read(handle, header, 8) != headerLength)
-                throw Invalid(path, "the header is truncated");
-
-            var (entries, metadata) = ParseHeader(path, header, length - 8 - headerLength);
-            return new SafetensorsFile(path, handle, 8 + headerLength, entries, metadata);
+            ReadHeaderBytes(path, handle, header, SafetensorsFormat.LengthPrefixBytes);
+            var dataStart = SafetensorsFormat.LengthPrefixBytes + (long)headerLength;
+            return new SafetensorsFile(path, handle, dataStart, SafetensorsHeader.Parse(path, header, length - dataStart));
+        }
+        catch (IOException e) when (e is not WeightFileException)
+        {
+            handle.Dispose();
+            throw new WeightFileException(path, $"could not be read: {e.Message}", e);
         }
         catch
         {
@@ -65,21 +78,24 @@ public sealed class SafetensorsFile : ITensorSource
         }
     }
 
-    /// <summary>Reads one tensor into a new CPU tensor of its stored dtype.</summary>
+    /// <summary>Reads one tensor into a new contiguous CPU tensor of its stored dtype and shape.</summary>
+    /// <exception cref="KeyNotFoundException">The file has no tensor of that name.</exception>
+    /// <exception cref="WeightFileException">The file changed since it was opened (e.g. it was truncated) or cannot be read.</exception>
     public Tensor Read(string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
         if (!Entries.TryGetValue(name, out var entry))
             throw new KeyNotFoundException($"{Path} has no tensor named '{name}'.");
         var tensor = empty(entry.Shape, entry.DType);
         try
         {
-            if (entry.End > entry.Begin)
-            {
-                var read = RandomAccess.Read(_handle, tensor.bytes, _dataStart + entry.Begin);
-                if (read != entry.End - entry.Begin)
-                    throw Invalid(Path, $"tensor '{name}' is truncated");
-            }
+            TensorBytes.ForEachPiece(tensor, (piece, offset) => ReadPiece(entry, piece, offset));
             return tensor;
+        }
+        catch (IOException e) when (e is not WeightFileException)
+        {
+            tensor.Dispose();
+            throw new WeightFileException(Path, $"tensor '{name}' could not be read: {e.Message}", e);
         }
         catch
         {
@@ -90,51 +106,50 @@ public sealed class SafetensorsFile : ITensorSource
 
     public void Dispose() => _handle.Dispose();
 
-    private static (IReadOnlyDictionary<string, SafetensorsEntry>, IReadOnlyDictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)
+    private static SafeFileHandle OpenForReading(string path)
     {
-        using var document = JsonDocument.Parse(header);
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
-            throw Invalid(path, "the header is not a JSON object");
-
-        var entries = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var property in document.RootElement.EnumerateObject())
+        // Checked first: on Unix, opening a directory fails as "access denied", which would mislead.
+        if (Directory.Exists(path))
+            throw new WeightFileException(path, "is a directory, not a weights file");
+        try
         {
-            if (property.Name == "__metadata__")
-            {
-                foreach (var item in property.Value.EnumerateObject())
-                    metadata[item.Name] = item.Value.ToString();
-                continue;
-            }
-
-            var dtypeName = property.Value.GetProperty("dtype").GetString() ?? "";
-            var (dtype, elementSize) = DType(path, property.Name, dtypeName);
-            var shape = property.Value.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-            var offsets = property.Value.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-            if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
-                throw Invalid(path, $"tensor '{property.Name}' has data offsets outside the data section");
-            var expectedBytes = shape.Aggregate(1L, (a, d) => a * d) * elementSize;
-            if (offsets[1] - offsets[0] != expectedBytes)
-                throw Invalid(path, $"tensor '{property.Name}' of shape [{string.Join(", ", shape)}] and dtype {dtypeName} should take {expectedBytes} bytes, not {offsets[1] - offsets[0]}");
-            entries[property.Name] = new SafetensorsEntry(property.Name, dtype, shape, offsets[0], offsets[1]);
+            // FileShare.Delete lets AtomicFile replace the file while it is open for reading, on Windows too.
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         }
-        return (entries, metadata);
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new WeightFileException(path, "does not exist", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new WeightFileException(path, Directory.Exists(path) ? "is a directory, not a weights file" : "cannot be opened: permission to read it is denied", e);
+        }
+        catch (IOException e)
+        {
+            throw new WeightFileException(path, $"cannot be opened: {e.Message}", e);
+        }
     }
 
-    private static (ScalarType, int) DType(string path, string name, string dtype) => dtype switch
+    private static void ReadHeaderBytes(string path, SafeFileHandle handle, Span<byte> buffer, long position)
     {
-        "F64" => (ScalarType.Float64, 8),
-        "F32" => (ScalarType.Float32, 4),
-        "F16" => (ScalarType.Float16, 2),
-        "BF16" => (ScalarType.BFloat16, 2),
-        "I64" => (ScalarType.Int64, 8),
-        "I32" => (ScalarType.Int32, 4),
-        "I16" => (ScalarType.Int16, 2),
-        "I8" => (ScalarType.Int8, 1),
-        "U8" => (ScalarType.Byte, 1),
-        "BOOL" => (ScalarType.Bool, 1),
-        _ => throw Invalid(path, $"tensor '{name}' has the unsupported dtype '{dtype}'"),
-    };
+        for (var done = 0; done < buffer.Length;)
+        {
+            var read = RandomAccess.Read(handle, buffer[done..], position + done);
+            if (read == 0)
+                throw new WeightFileException(path, "ends inside its header; it was truncated while being opened");
+            done += read;
+        }
+    }
 
-    private static InvalidDataException Invalid(string path, string what) => new($"{path} is not a valid safetensors file: {what}.");
+    private void ReadPiece(SafetensorsEntry entry, Span<byte> piece, long offset)
+    {
+        var position = _dataStart + entry.Begin + offset;
+        for (var done = 0; done < piece.Length;)
+        {
+            var read = RandomAccess.Read(_handle, piece[done..], position + done);
+            if (read == 0)
+                throw new WeightFileException(Path, $"tensor '{entry.Name}' is cut short: the file ends {offset + done} bytes into its {entry.End - entry.Begin} bytes of data; the file changed after it was opened");
+            done += read;
+        }
+    }
 }

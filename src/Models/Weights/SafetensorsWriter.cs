@@ -1,61 +1,106 @@
-using System.Text;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using ModelGen.Models.IO;
 using static TorchSharp.torch;
 
 namespace ModelGen.Models.Weights;
 
-/// <summary>Writes named CPU tensors in the safetensors format (8-byte header length, JSON header, raw data).</summary>
+/// <summary>
+/// Writes named tensors in the safetensors format: 8-byte little-endian header length, JSON header
+/// padded with spaces to a multiple of 8, then the raw data with the widest dtypes first, so every
+/// tensor is aligned to its element size. Files written here load with the reference implementation.
+/// </summary>
 public static class SafetensorsWriter
 {
+    /// <summary>
+    /// Writes <paramref name="path"/> atomically (see <see cref="AtomicFile"/>): if the write fails or the
+    /// process dies part way, any previous file at <paramref name="path"/> is left as it was.
+    /// </summary>
+    /// <exception cref="ArgumentException">A tensor is named <c>__metadata__</c>, a metadata value is null, or the header would exceed the format's limit.</exception>
+    /// <exception cref="NotSupportedException">A tensor has a dtype safetensors cannot store here.</exception>
     public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        using var scope = NewDisposeScope();
-        var ordered = tensors
-            .OrderByDescending(t => t.Value.ElementSize)
-            .ThenBy(t => t.Key, StringComparer.Ordinal)
-            .Select(t => (Name: t.Key, Data: t.Value.detach().cpu().contiguous()))
-            .ToList();
-
-        var header = new Dictionary<string, object>(StringComparer.Ordinal);
-        if (metadata is not null)
-            header["__metadata__"] = metadata;
-        long offset = 0;
-        foreach (var (name, data) in ordered)
-        {
-            var length = data.numel() * data.ElementSize;
-            header[name] = new Dictionary<string, object>
-            {
-                ["dtype"] = DTypeName(name, data.dtype),
-                ["shape"] = data.shape,
-                ["data_offsets"] = new[] { offset, offset + length },
-            };
-            offset += length;
-        }
-
-        var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
-        var padded = (json.Length + 7) / 8 * 8;
-        using var stream = File.Create(path);
-        stream.Write(BitConverter.GetBytes((long)padded));
-        stream.Write(json);
-        for (var i = json.Length; i < padded; i++)
-            stream.WriteByte((byte)' ');
-        foreach (var (_, data) in ordered)
-            if (data.numel() > 0)
-                stream.Write(data.bytes);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(tensors);
+        AtomicFile.Write(path, stream => Write(stream, tensors, metadata));
     }
 
-    private static string DTypeName(string name, ScalarType dtype) => dtype switch
+    /// <summary>Writes the file's bytes to <paramref name="stream"/>, from its current position.</summary>
+    public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        ScalarType.Float64 => "F64",
-        ScalarType.Float32 => "F32",
-        ScalarType.Float16 => "F16",
-        ScalarType.BFloat16 => "BF16",
-        ScalarType.Int64 => "I64",
-        ScalarType.Int32 => "I32",
-        ScalarType.Int16 => "I16",
-        ScalarType.Int8 => "I8",
-        ScalarType.Byte => "U8",
-        ScalarType.Bool => "BOOL",
-        _ => throw new NotSupportedException($"Tensor '{name}' has dtype {dtype}, which safetensors cannot store."),
-    };
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(tensors);
+        if (tensors.ContainsKey(SafetensorsFormat.MetadataKey))
+            throw new ArgumentException($"No tensor may be named {SafetensorsFormat.MetadataKey}: the format reserves that key for metadata.", nameof(tensors));
+        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
+        {
+            if (value is null)
+                throw new ArgumentException($"Metadata '{key}' has no value; safetensors metadata values are strings.", nameof(metadata));
+        }
+
+        using var scope = NewDisposeScope();
+        var ordered = tensors
+            .Select(t => (Name: t.Key, DType: DTypeName(t.Key, t.Value.dtype), Data: t.Value.detach().cpu().contiguous()))
+            .OrderByDescending(t => t.Data.ElementSize)
+            .ThenBy(t => t.Name, StringComparer.Ordinal)
+            .ToList();
+
+        var header = Header(ordered, metadata);
+        Span<byte> prefix = stackalloc byte[SafetensorsFormat.LengthPrefixBytes];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
+        stream.Write(prefix);
+        stream.Write(header);
+        foreach (var (_, _, data) in ordered)
+            TensorBytes.ForEachPiece(data, (piece, _) => stream.Write(piece));
+    }
+
+    private static byte[] Header(List<(string Name, string DType, Tensor Data)> ordered, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var json = new ArrayBufferWriter<byte>();
+        // Non-ASCII names stay readable UTF-8; the header is never embedded in HTML, where this escaping would matter.
+        using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            if (metadata is not null)
+            {
+                writer.WriteStartObject(SafetensorsFormat.MetadataKey);
+                foreach (var (key, value) in metadata)
+                    writer.WriteString(key, value);
+                writer.WriteEndObject();
+            }
+            long offset = 0;
+            foreach (var (name, dtype, data) in ordered)
+            {
+                var length = data.numel() * data.ElementSize;
+                writer.WriteStartObject(name);
+                writer.WriteString("dtype", dtype);
+                writer.WriteStartArray("shape");
+                foreach (var size in data.shape)
+                    writer.WriteNumberValue(size);
+                writer.WriteEndArray();
+                writer.WriteStartArray("data_offsets");
+                writer.WriteNumberValue(offset);
+                writer.WriteNumberValue(offset + length);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+                offset += length;
+            }
+            writer.WriteEndObject();
+        }
+
+        var padded = (json.WrittenCount + SafetensorsFormat.HeaderAlignment - 1) / SafetensorsFormat.HeaderAlignment * SafetensorsFormat.HeaderAlignment;
+        if (padded > SafetensorsFormat.MaxHeaderBytes)
+            throw new ArgumentException($"The header for {ordered.Count} tensors would take {padded} bytes, above the format's limit of {SafetensorsFormat.MaxHeaderBytes}.");
+        var header = new byte[padded];
+        json.WrittenSpan.CopyTo(header);
+        header.AsSpan(json.WrittenCount).Fill((byte)' ');
+        return header;
+    }
+
+    private static string DTypeName(string name, ScalarType dtype) =>
+        SafetensorsFormat.TryGetName(dtype, out var dtypeName)
+            ? dtypeName
+            : throw new NotSupportedException($"Tensor '{name}' has dtype {dtype}, which safetensors cannot store (supported: {string.Join(", ", SafetensorsFormat.SupportedNames)}).");
 }

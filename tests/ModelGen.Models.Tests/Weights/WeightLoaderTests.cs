@@ -202,6 +202,17 @@ public sealed class WeightLoaderTests : IDisposable
         Assert.Throws<WeightLoadException>(() => model.LoadWeights(path));
     }
 
+    [Fact]
+    public void A_corrupt_file_is_rejected_with_its_path()
+    {
+        var path = Path.Combine(_directory, "corrupt.safetensors");
+        File.WriteAllBytes(path, [255, 255, 255, 255, 0, 0, 0, 0, (byte)'{']);
+        using var model = new SamTinyW14();
+
+        var error = Assert.Throws<WeightFileException>(() => model.LoadWeights(path));
+        Assert.Contains(path, error.Message);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static void AssertSameOutputs(FixtureCase @case, BackboneModule expectedModel, BackboneModule actualModel)
