@@ -25,9 +25,9 @@ public static class WeightFiles
     private static int ReadStart(string path, Span<byte> start)
     {
         if (Directory.Exists(path))
-            throw new WeightFileException(path, "it is a directory, not a weights file");
+            throw new WeightFileException(path, "this is a directory, not a weights file");
         if (!File.Exists(path))
-            throw new WeightFileException(path, "no such file");
+            throw new WeightFileException(path, "the file does not exist");
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
