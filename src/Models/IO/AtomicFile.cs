@@ -14,11 +14,7 @@ public static class AtomicFile
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(write);
-        var full = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(full) ?? throw new ArgumentException($"{path} has no parent folder.", nameof(path));
-        if (Directory.Exists(full))
-            throw new IOException($"{path} is a directory; give the path of a file to write.");
-        Directory.CreateDirectory(folder);
+        var full = PrepareDestination(path);
         var temporary = TemporaryPath(full);
         try
         {
@@ -26,6 +22,34 @@ public static class AtomicFile
             {
                 KeepPermissions(full, stream.SafeFileHandle);
                 write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="path"/> through the asynchronous <paramref name="write"/>, replacing any existing file only once
+    /// the content is complete. A writer that throws (e.g. on finding the content wrong) or is cancelled leaves no file behind.
+    /// </summary>
+    public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(write);
+        var full = PrepareDestination(path);
+        var temporary = TemporaryPath(full);
+        try
+        {
+            var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await using (stream.ConfigureAwait(false))
+            {
+                await write(stream, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temporary, full, overwrite: true);
@@ -51,6 +75,18 @@ public static class AtomicFile
             using var writer = new StreamWriter(stream, leaveOpen: true);
             writer.Write(text);
         });
+
+    /// <summary>The full path of <paramref name="path"/>, checked to name a file, with its folder created.</summary>
+    private static string PrepareDestination(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(full) ?? throw new ArgumentException($"{path} has no parent folder.", nameof(path));
+        if (Directory.Exists(full))
+            throw new IOException($"{path} is a directory; give the path of a file to write.");
+        Directory.CreateDirectory(folder);
+        return full;
+    }
 
     /// <summary>The temporary name used while writing <paramref name="fullPath"/>: hidden, in the same folder, unique per write.</summary>
     internal static string TemporaryPath(string fullPath) =>
