@@ -17,11 +17,14 @@ public sealed class NeckFixtureTests(ITestOutputHelper output)
     [Theory]
     [InlineData("distill/rwkvsam_tiny", "RwkvSamTinyStudent", ScalarType.Float32)]
     [InlineData("distill/rwkvsam_tiny", "RwkvSamTinyStudent", ScalarType.Float64)]
+    [InlineData("distill/sam2clip_tiny", "Sam2ClipTinyStudent", ScalarType.Float32)]
+    [InlineData("distill/sam2clip_tiny", "Sam2ClipTinyStudent", ScalarType.Float64)]
     public void Student_neck_reproduces_the_first_step_features(string fixture, string student, ScalarType neckDtype)
     {
         using var @case = DistillCase.Load(fixture);
         using var backbone = ModelZoo.Create(student);
-        @case.LoadInitialWeights(backbone.Module, "backbone_student");
+        var ovsamOpenClip = @case.ModelConfig("backbone_student").GetProperty("type").GetString()!.EndsWith(".OpenCLIPBackbone", StringComparison.Ordinal);
+        @case.LoadInitialWeights(backbone.Module, "backbone_student", ovsamOpenClip ? OvsamOpenClipNames.ToTower : null);
         using var neck = @case.CreateNeck("neck_student");
         @case.LoadInitialWeights(neck, "neck_student");
         neck.to(neckDtype);

@@ -85,9 +85,41 @@ internal sealed class DistillCase : IDisposable
                 config.GetProperty("in_channels").GetInt32(),
                 config.GetProperty("out_channels").GetInt32(),
                 config.TryGetProperty("scale_factor", out var scale) ? scale.GetDouble() : 1),
+            nameof(MultiLayerTransformerNeck) => CreateMultiLayerTransformerNeck(config),
             _ => throw new NotSupportedException($"{Name}: no neck for {type}."),
         };
     }
+
+    /// <summary>
+    /// upstream's <c>embedding_path</c> (<c>sam_&lt;model&gt;</c>) copies the SAM checkpoint's <c>pos_embed</c>;
+    /// in these cases that checkpoint is the teacher's.
+    /// </summary>
+    private MultiLayerTransformerNeck CreateMultiLayerTransformerNeck(JsonElement config)
+    {
+        var inputSize = Ints(config.GetProperty("input_size"));
+        using var teacherPosEmbed = config.TryGetProperty("embedding_path", out var path) && path.ValueKind == JsonValueKind.String
+            ? ReadTeacherPosEmbed(path.GetString()!)
+            : null;
+        return new MultiLayerTransformerNeck(
+            (inputSize[0], inputSize[1]),
+            Ints(config.GetProperty("in_channels")),
+            config.GetProperty("embed_channels").GetInt32(),
+            config.GetProperty("out_channels").GetInt32(),
+            config.TryGetProperty("layer_ids", out var ids) ? Ints(ids) : null,
+            config.TryGetProperty("strides", out var strides) ? Ints(strides) : null,
+            teacherPosEmbed,
+            config.TryGetProperty("fix", out var fix) && fix.GetBoolean());
+    }
+
+    private Tensor ReadTeacherPosEmbed(string embeddingPath)
+    {
+        var teacher = "sam_" + ModelConfig("backbone_teacher").GetProperty("model_name").GetString();
+        if (embeddingPath != teacher)
+            throw new NotSupportedException($"{Name}: embedding_path '{embeddingPath}' is not the teacher's checkpoint '{teacher}'.");
+        return Read("init.backbone_teacher.pos_embed");
+    }
+
+    private static int[] Ints(JsonElement array) => array.EnumerateArray().Select(e => e.GetInt32()).ToArray();
 
     public void Dispose()
     {
