@@ -58,11 +58,14 @@ public abstract class NeckModule : ExplicitModule<IReadOnlyList<Tensor>, Tensor>
         return problems;
     }
 
-    /// <summary>Loads a <c>.safetensors</c> file with upstream's key names (what upstream's <c>init_cfg</c> of type <c>Pretrained</c> does, once the prefix is stripped).</summary>
-    public void LoadWeights(string path, bool strict = true) => WeightLoader.Load(this, path, strict);
+    /// <summary>Loads weights with upstream's key names from any supported file, e.g. <c>neck_student.*</c> of a training checkpoint by <paramref name="prefix"/> (upstream's <c>init_cfg</c> of type <c>Pretrained</c>).</summary>
+    public WeightLoadReport LoadWeights(string path, string? prefix = null, bool strict = true) => WeightLoader.Load(this, path, prefix: prefix, strict: strict);
 
-    /// <summary>Writes the state dict (parameters and buffers, upstream names) as a <c>.safetensors</c> file.</summary>
-    public void SaveWeights(string path) => SafetensorsWriter.Write(path, state_dict());
+    /// <summary>Loads from an open file, e.g. one of several modules of a training checkpoint.</summary>
+    public WeightLoadReport LoadWeights(ITensorSource source, string? prefix = null, bool strict = true) => WeightLoader.Load(this, source, prefix: prefix, strict: strict);
+
+    /// <summary>Writes the state dict (parameters and buffers, upstream names) as a <c>.safetensors</c> file, optionally under a prefix such as <c>neck_student</c>.</summary>
+    public void SaveWeights(string path, string? prefix = null) => WeightSaver.Save(this, path, prefix: prefix);
 
     /// <summary>The output description for backbone outputs that meet <see cref="Inputs"/>.</summary>
     protected abstract FeatureInfo Describe(IReadOnlyList<FeatureInfo> backboneFeatures);

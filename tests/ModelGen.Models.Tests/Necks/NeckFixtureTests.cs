@@ -24,7 +24,7 @@ public sealed class NeckFixtureTests(ITestOutputHelper output)
         using var @case = DistillCase.Load(fixture);
         using var backbone = ModelZoo.Create(student);
         var ovsamOpenClip = @case.ModelConfig("backbone_student").GetProperty("type").GetString()!.EndsWith(".OpenCLIPBackbone", StringComparison.Ordinal);
-        @case.LoadInitialWeights(backbone.Module, "backbone_student", ovsamOpenClip ? OvsamOpenClipNames.ToTower : null);
+        Assert.Equal(ovsamOpenClip ? "ovsam" : null, @case.LoadInitialWeights(backbone.Module, "backbone_student").AliasScheme);
         using var neck = @case.CreateNeck("neck_student");
         @case.LoadInitialWeights(neck, "neck_student");
         neck.to(neckDtype);

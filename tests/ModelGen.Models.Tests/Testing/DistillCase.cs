@@ -1,3 +1,4 @@
+using ModelGen.Models.Backbones;
 using System.Text.Json;
 using ModelGen.Models.Necks;
 using ModelGen.Models.Weights;
@@ -63,15 +64,10 @@ internal sealed class DistillCase : IDisposable
             .ToList();
     }
 
-    /// <summary>Loads <c>init.&lt;module&gt;.*</c> strictly, each key mapped to the module's name by <paramref name="rename"/>.</summary>
-    public void LoadInitialWeights(nn.Module target, string module, Func<string, string>? rename = null)
-    {
-        var prefix = "init." + module + ".";
-        var sources = Tensors.Entries.Values
-            .Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal))
-            .ToDictionary(e => (rename ?? (k => k))(e.Name[prefix.Length..]), e => e);
-        WeightLoader.Load(target, sources.ToDictionary(s => s.Key, s => s.Value.Shape), key => Tensors.Read(sources[key].Name), $"{Name} {prefix}*", strict: true);
-    }
+    /// <summary>Loads <c>init.&lt;module&gt;.*</c> strictly; a backbone reads the names through its alias schemes (OVSAM's wrapper names).</summary>
+    public WeightLoadReport LoadInitialWeights(nn.Module target, string module) => target is BackboneModule backbone
+        ? backbone.LoadWeights(Tensors, prefix: "init." + module)
+        : WeightLoader.Load(target, Tensors, prefix: "init." + module);
 
     /// <summary>Builds the neck <c>model_config.&lt;module&gt;</c> describes, with its constructor arguments.</summary>
     public NeckModule CreateNeck(string module)

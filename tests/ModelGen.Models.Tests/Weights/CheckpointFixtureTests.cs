@@ -59,7 +59,7 @@ public sealed class CheckpointFixtureTests
             using var neck = new LastLayerProjNeck(inChannels: 32, outChannels: 16);
             Assert.Equal("ovsam", teacher.LoadWeights(checkpoint, prefix: "backbone_teacher").AliasScheme);
             Assert.Null(student.LoadWeights(checkpoint, prefix: "backbone_student").AliasScheme);
-            Assert.Empty(WeightLoader.Load(neck, checkpoint, prefix: "neck_student").Missing);
+            Assert.Equal(6, neck.LoadWeights(checkpoint, prefix: "neck_student").Loaded.Count);
             var input = reference.Read("input");
             Collect(outputs, "teacher.output", teacher.Forward(input));
             var studentOutputs = student.Forward(input);
