@@ -26,7 +26,7 @@ internal static class BackboneCommands
             if (property.Name is not (nameof(IModelConfig.Name) or nameof(IModelConfig.Family) or nameof(IModelConfig.SpecPath)))
                 output.WriteLine($"  {property.Name,-22} {Format(property.GetValue(registration.Config))}");
         output.WriteLine($"outputs: {Outputs(registration.FeatureInfo)}");
-        using var model = registration.Factory();
+        using var model = registration.Factory(null);
         output.WriteLine($"parameters: {model.Module.parameters().Sum(p => p.numel()).ToString("N0", CultureInfo.InvariantCulture)}");
         return 0;
     }
@@ -40,7 +40,7 @@ internal static class BackboneCommands
 
         var size = options.Size ?? NativeSize(registration.Config);
         var clock = Stopwatch.StartNew();
-        using var model = registration.Factory();
+        using var model = registration.Factory(null);
         var buildTime = clock.Elapsed;
         if (options.Weights is not null)
             model.LoadWeights(options.Weights.FullName);

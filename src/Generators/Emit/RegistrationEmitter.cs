@@ -10,7 +10,7 @@ namespace ModelGen.Generators.Emit
             var name = unit.Header.Name;
             var config = ConfigRecordEmitter.TypeName(unit.Header);
             writer.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
-            writer.Line($"internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof({name}), {config}.Default, Features, () => new {name}()));");
+            writer.Line($"internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof({name}), {config}.Default, Features, Pretrained, fix => new {name}(fix)));");
         }
     }
 }

@@ -1,11 +1,15 @@
+using ModelGen.Models.Pretrained;
+
 namespace ModelGen.Models.Backbones;
 
 /// <summary>What the registry knows of a variant without building it.</summary>
+/// <param name="Factory">Builds the variant; the argument is its constructor's <c>fix</c> (the spec's when null).</param>
 public sealed record ModelRegistration(
     Type BackboneType,
     IModelConfig Config,
     IReadOnlyList<FeatureInfo> FeatureInfo,
-    Func<IBackbone> Factory)
+    IReadOnlyDictionary<string, PretrainedSource> Pretrained,
+    Func<bool?, IBackbone> Factory)
 {
     /// <summary>The class name, e.g. <c>SamVitB</c>.</summary>
     public string Name => BackboneType.Name;

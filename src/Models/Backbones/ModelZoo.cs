@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ModelGen.Models.Pretrained;
 using ModelGen.Shared;
 
 namespace ModelGen.Models.Backbones;
@@ -30,8 +31,31 @@ public static class ModelZoo
             $"'{name}' names {several.Count} backbones: {string.Join(", ", several.Select(r => r.FullName))}. Use the full name."),
     };
 
-    /// <summary>Builds the variant with the given name, e.g. <c>Create("SamVitB")</c>.</summary>
-    public static IBackbone Create(string name) => Describe(name).Factory();
+    /// <summary>
+    /// Builds the variant with the given name, e.g. <c>Create("SamVitB")</c>, frozen or not as
+    /// <paramref name="fix"/> says (the spec's <c>fix</c> when null), and loads the weights published
+    /// under <paramref name="pretrained"/> (e.g. <c>"sa1b"</c>) when given.
+    /// </summary>
+    public static IBackbone Create(string name, bool? fix = null, string? pretrained = null, WeightsDownloader? downloader = null, IProgress<DownloadProgress>? progress = null)
+    {
+        var registration = Describe(name);
+        if (pretrained is not null && !registration.Pretrained.ContainsKey(pretrained))
+            throw new KeyNotFoundException(registration.Pretrained.Count == 0
+                ? $"{registration.Name} declares no pretrained weights."
+                : $"{registration.Name} has no pretrained weights tagged '{pretrained}'; its tags are {string.Join(", ", registration.Pretrained.Keys.Select(k => $"'{k}'"))}.");
+        var backbone = registration.Factory(fix);
+        try
+        {
+            if (pretrained is not null)
+                backbone.LoadPretrained(pretrained, downloader, progress);
+            return backbone;
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
+    }
 
     private static List<ModelRegistration> Matches(string name) => Registrations.TryGetValue(name, out var exact)
         ? [exact]

@@ -294,7 +294,24 @@ namespace ModelGen.Models.OpenClip
 
         public override global::ModelGen.Models.Weights.CheckpointLayout CheckpointLayout => Checkpoints;
 
+        /// <summary>The published weights this variant can be initialised from, by tag (see <see cref="BackboneModule.LoadPretrained"/>).</summary>
+        public static global::System.Collections.Generic.IReadOnlyDictionary<string, global::ModelGen.Models.Pretrained.PretrainedSource> Pretrained { get; } = new global::System.Collections.Generic.Dictionary<string, global::ModelGen.Models.Pretrained.PretrainedSource>
+        {
+            ["openai"] = new global::ModelGen.Models.Pretrained.PretrainedSource(
+                Tag: "openai",
+                FileName: "resnet50x16_clip.openai.open_clip_model.safetensors",
+                Url: "https://huggingface.co/timm/resnet50x16_clip.openai/resolve/main/open_clip_model.safetensors",
+                Hash: null,
+                Prefix: "visual.",
+                AliasScheme: null,
+                License: "MIT",
+                Preprocessing: new global::ModelGen.Models.Pretrained.Preprocessing(new double[] { 0.48145466, 0.4578275, 0.40821073 }, new double[] { 0.26862954, 0.26130258, 0.27577711 }, 1.0, "RGB"),
+                Description: "OpenAI's CLIP RN50x16 weights as open_clip loads the 'openai' tag (Hugging Face Hub timm/resnet50x16_clip.openai); the full CLIP state dict, the tower under visual."),
+        };
+
+        public override global::System.Collections.Generic.IReadOnlyDictionary<string, global::ModelGen.Models.Pretrained.PretrainedSource> PretrainedSources => Pretrained;
+
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(OpenClipRN50x16), OpenClipRN50x16Config.Default, Features, () => new OpenClipRN50x16()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(OpenClipRN50x16), OpenClipRN50x16Config.Default, Features, Pretrained, fix => new OpenClipRN50x16(fix)));
     }
 }

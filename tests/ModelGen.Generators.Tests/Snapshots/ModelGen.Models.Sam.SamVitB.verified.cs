@@ -202,7 +202,24 @@ namespace ModelGen.Models.Sam
 
         public override global::ModelGen.Models.Weights.CheckpointLayout CheckpointLayout => Checkpoints;
 
+        /// <summary>The published weights this variant can be initialised from, by tag (see <see cref="BackboneModule.LoadPretrained"/>).</summary>
+        public static global::System.Collections.Generic.IReadOnlyDictionary<string, global::ModelGen.Models.Pretrained.PretrainedSource> Pretrained { get; } = new global::System.Collections.Generic.Dictionary<string, global::ModelGen.Models.Pretrained.PretrainedSource>
+        {
+            ["sa1b"] = new global::ModelGen.Models.Pretrained.PretrainedSource(
+                Tag: "sa1b",
+                FileName: "sam_vit_b_01ec64.pth",
+                Url: "https://dl.fbaipublicfiles.com/segment_anything/sam_vit_b_01ec64.pth",
+                Hash: global::ModelGen.Models.Pretrained.FileHash.Md5Prefix("01ec64"),
+                Prefix: "image_encoder.",
+                AliasScheme: null,
+                License: "Apache-2.0",
+                Preprocessing: new global::ModelGen.Models.Pretrained.Preprocessing(new double[] { 123.675, 116.28, 103.53 }, new double[] { 58.395, 57.12, 57.375 }, 255.0, "RGB"),
+                Description: "segment-anything's official SAM ViT-B checkpoint (SA-1B); the image encoder of the full SAM model"),
+        };
+
+        public override global::System.Collections.Generic.IReadOnlyDictionary<string, global::ModelGen.Models.Pretrained.PretrainedSource> PretrainedSources => Pretrained;
+
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(SamVitB), SamVitBConfig.Default, Features, () => new SamVitB()));
+        internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(SamVitB), SamVitBConfig.Default, Features, Pretrained, fix => new SamVitB(fix)));
     }
 }

@@ -38,8 +38,8 @@ public sealed class ModelZooAmbiguityTests
     [Fact]
     public void Classes_of_the_same_name_from_two_namespaces_are_found_by_full_name()
     {
-        ModelZoo.Register(new ModelRegistration(typeof(FirstAssembly.Twin), Sam.SamTinyW3Config.Default, Sam.SamTinyW3.Features, () => new Sam.SamTinyW3()));
-        ModelZoo.Register(new ModelRegistration(typeof(SecondAssembly.Twin), Sam.SamTinyW14Config.Default, Sam.SamTinyW14.Features, () => new Sam.SamTinyW14()));
+        ModelZoo.Register(new ModelRegistration(typeof(FirstAssembly.Twin), Sam.SamTinyW3Config.Default, Sam.SamTinyW3.Features, Sam.SamTinyW3.Pretrained, fix => new Sam.SamTinyW3(fix)));
+        ModelZoo.Register(new ModelRegistration(typeof(SecondAssembly.Twin), Sam.SamTinyW14Config.Default, Sam.SamTinyW14.Features, Sam.SamTinyW14.Pretrained, fix => new Sam.SamTinyW14(fix)));
 
         var error = Assert.Throws<KeyNotFoundException>(() => ModelZoo.Describe("Twin"));
         Assert.Contains("names 2 backbones", error.Message);
