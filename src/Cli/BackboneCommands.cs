@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using ModelGen.Models.Backbones;
+using ModelGen.Models.Pretrained;
+using ModelGen.Models.Weights;
 using static TorchSharp.torch;
 
 namespace ModelGen.Cli;
@@ -16,7 +18,7 @@ internal static class BackboneCommands
         return 0;
     }
 
-    public static int Describe(TextWriter output, string name)
+    public static int Describe(TextWriter output, string name, WeightsChoice? weights = null)
     {
         if (!TryDescribe(output, name, out var registration))
             return 1;
@@ -26,9 +28,12 @@ internal static class BackboneCommands
             if (property.Name is not (nameof(IModelConfig.Name) or nameof(IModelConfig.Family) or nameof(IModelConfig.SpecPath)))
                 output.WriteLine($"  {property.Name,-22} {Format(property.GetValue(registration.Config))}");
         output.WriteLine($"outputs: {Outputs(registration.FeatureInfo)}");
+        output.WriteLine(registration.Pretrained.Count == 0
+            ? "pretrained: none declared"
+            : "pretrained: " + string.Join("; ", registration.Pretrained.Values.Select(s => $"{s.Tag} ({s.FileName}, {s.License ?? "licence not stated"}, {s.Url})")));
         using var model = registration.Factory(null);
         output.WriteLine($"parameters: {model.Module.parameters().Sum(p => p.numel()).ToString("N0", CultureInfo.InvariantCulture)}");
-        return 0;
+        return weights is null ? 0 : LoadWeights(output, model, weights) ? 0 : 1;
     }
 
     public static int Run(TextWriter output, RunOptions options)
@@ -42,11 +47,12 @@ internal static class BackboneCommands
         var clock = Stopwatch.StartNew();
         using var model = registration.Factory(null);
         var buildTime = clock.Elapsed;
-        if (options.Weights is not null)
-            model.LoadWeights(options.Weights.FullName);
+        var weights = WeightsChoice.From(options);
+        if (weights is not null && !LoadWeights(output, model, weights))
+            return 1;
 
         using var images = options.Image is null ? ImageInput.Pattern(size) : ImageInput.Load(options.Image, size);
-        output.WriteLine($"{registration.Name}: {model.Module.parameters().Sum(p => p.numel()).ToString("N0", CultureInfo.InvariantCulture)} parameters, built in {buildTime.TotalSeconds:F2} s{(options.Weights is null ? " (random weights)" : $", weights from {options.Weights.Name}")}");
+        output.WriteLine($"{registration.Name}: {model.Module.parameters().Sum(p => p.numel()).ToString("N0", CultureInfo.InvariantCulture)} parameters, built in {buildTime.TotalSeconds:F2} s{(weights is null ? " (random weights)" : $", weights from {weights.Describe()}")}");
         output.WriteLine($"input: [{string.Join(", ", images.shape)}] from {(options.Image is null ? "a generated test pattern" : options.Image.Name)}");
 
         using var _ = no_grad();
@@ -70,6 +76,24 @@ internal static class BackboneCommands
         times.Sort();
         output.WriteLine($"forward over {times.Count} runs: median {times[times.Count / 2]:F0} ms, min {times[0]:F0} ms ({get_num_threads()} threads)");
         return 0;
+    }
+
+    /// <summary>Loads the chosen weights and prints the load report; a bad file or a failed download is one error line.</summary>
+    private static bool LoadWeights(TextWriter output, IBackbone model, WeightsChoice weights)
+    {
+        try
+        {
+            var report = weights.Pretrained is { } tag
+                ? model.LoadPretrained(tag, progress: new Progress<DownloadProgress>(p => output.WriteLine($"  downloading {p.FileName}: {p.BytesReceived:N0}{(p.TotalBytes is { } total ? $" of {total:N0}" : "")} bytes")))
+                : model.LoadWeights(weights.File!.FullName, weights.Prefix, weights.AliasScheme);
+            output.WriteLine($"weights: {report}");
+            return true;
+        }
+        catch (Exception e) when (e is WeightFileException or WeightLoadException or WeightsDownloadException or ArgumentException)
+        {
+            output.WriteLine($"modelgen: error: {e.Message}");
+            return false;
+        }
     }
 
     private static bool TryDescribe(TextWriter output, string name, out ModelRegistration registration)

@@ -11,18 +11,25 @@ var imageOption = new Option<FileInfo?>("--image") { Description = "A PNG or JPE
 var weightsOption = new Option<FileInfo?>("--weights") { Description = "Weights to load first: safetensors or a torch.save checkpoint (.pth / .bin, mmengine training checkpoints too)." };
 var prefixOption = new Option<string?>("--prefix") { Description = "Prefix of the backbone's keys in the weights file, e.g. image_encoder or backbone_student (default: detected)." };
 var aliasSchemeOption = new Option<string?>("--alias-scheme") { Description = "Read the file's names through this alias scheme of the variant, e.g. ovsam (default: detected)." };
+var pretrainedOption = new Option<string?>("--pretrained") { Description = "Load the variant's published weights with this tag first, e.g. sa1b or openai (see 'describe'); found in $MODELGEN_WEIGHTS or the user cache, else downloaded and verified." };
 var repeatOption = new Option<int>("--repeat") { Description = "Timed forward passes after one warm-up pass.", DefaultValueFactory = _ => 3 };
 var threadsOption = new Option<int?>("--threads") { Description = "Intra-op threads for LibTorch (default: LibTorch's choice)." };
 
 var list = new Command("list", "List the registered backbones.");
 list.SetAction(_ => BackboneCommands.List(Console.Out));
 
-var describe = new Command("describe", "Show a backbone's config, outputs and parameter count.") { nameArgument };
-describe.SetAction(result => BackboneCommands.Describe(Console.Out, result.GetValue(nameArgument)!));
+var describe = new Command("describe", "Show a backbone's config, outputs, pretrained sources and parameter count; with --weights or --pretrained, what loading them does.")
+{
+    nameArgument, weightsOption, pretrainedOption, prefixOption, aliasSchemeOption,
+};
+describe.SetAction(result => BackboneCommands.Describe(
+    Console.Out,
+    result.GetValue(nameArgument)!,
+    WeightsChoice.From(result.GetValue(pretrainedOption), result.GetValue(weightsOption), result.GetValue(prefixOption), result.GetValue(aliasSchemeOption))));
 
 var run = new Command("run", "Build a backbone, run it on an image and report feature shapes, parameter count and time.")
 {
-    nameArgument, sizeOption, imageOption, weightsOption, repeatOption, threadsOption,
+    nameArgument, sizeOption, imageOption, weightsOption, pretrainedOption, prefixOption, aliasSchemeOption, repeatOption, threadsOption,
 };
 run.SetAction(result => BackboneCommands.Run(
     Console.Out,
@@ -32,7 +39,10 @@ run.SetAction(result => BackboneCommands.Run(
         result.GetValue(imageOption),
         result.GetValue(weightsOption),
         result.GetValue(repeatOption),
-        result.GetValue(threadsOption))));
+        result.GetValue(threadsOption),
+        result.GetValue(pretrainedOption),
+        result.GetValue(prefixOption),
+        result.GetValue(aliasSchemeOption))));
 
 var checkpointArgument = new Argument<FileInfo>("checkpoint") { Description = "The file to convert: safetensors, or a torch.save checkpoint (.pth / .bin)." };
 var outputArgument = new Argument<FileInfo>("output") { Description = "The .safetensors file to write (atomically)." };
