@@ -14,15 +14,15 @@ public sealed class LayerNorm2d : ExplicitModule<Tensor, Tensor>
     {
         _eps = eps;
         IsTorchLayerNorm = isTorchLayerNorm;
-        Weight = new Parameter(ones(channels));
-        Bias = new Parameter(zeros(channels));
-        register_parameter("weight", Weight);
-        register_parameter("bias", Bias);
+        register_parameter("weight", new Parameter(ones(channels)));
+        register_parameter("bias", new Parameter(zeros(channels)));
     }
 
-    public Parameter Weight { get; }
+    // Looked up rather than kept: module.to(dtype or device) replaces registered parameters and
+    // would leave a stored reference pointing at a disposed tensor.
+    public Parameter Weight => get_parameter("weight")!;
 
-    public Parameter Bias { get; }
+    public Parameter Bias => get_parameter("bias")!;
 
     /// <summary>
     /// Whether the upstream layer is a <c>torch.nn.LayerNorm</c> subclass (timm's LayerNorm2d / LayerNormAct2d, in

@@ -15,7 +15,13 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>
     private readonly double _scale;
 
     /// <param name="relPosSize">The token grid side the relative position tables are sized for (the window, or the whole grid for global attention).</param>
-    public SamAttention(long dim, long numHeads, bool qkvBias, bool useRelPos, long relPosSize) : base(nameof(SamAttention))
+    public SamAttention(long dim, long numHeads, bool qkvBias, bool useRelPos, long relPosSize)
+        : this(dim, numHeads, qkvBias, useRelPos, (relPosSize, relPosSize))
+    {
+    }
+
+    /// <param name="relPosSize">The token grid the relative position tables are sized for: <c>rel_pos_h</c> covers its height, <c>rel_pos_w</c> its width.</param>
+    public SamAttention(long dim, long numHeads, bool qkvBias, bool useRelPos, (long Height, long Width) relPosSize) : base(nameof(SamAttention))
     {
         _numHeads = numHeads;
         var headDim = dim / numHeads;
@@ -26,10 +32,8 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>
         register_module("proj", Proj);
         if (useRelPos)
         {
-            RelPosH = new Parameter(zeros(2 * relPosSize - 1, headDim));
-            RelPosW = new Parameter(zeros(2 * relPosSize - 1, headDim));
-            register_parameter("rel_pos_h", RelPosH);
-            register_parameter("rel_pos_w", RelPosW);
+            register_parameter("rel_pos_h", new Parameter(zeros(2 * relPosSize.Height - 1, headDim)));
+            register_parameter("rel_pos_w", new Parameter(zeros(2 * relPosSize.Width - 1, headDim)));
         }
     }
 
@@ -37,9 +41,11 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>
 
     public Linear Proj { get; }
 
-    public Parameter? RelPosH { get; }
+    // Looked up rather than kept: module.to(dtype or device) replaces registered parameters and
+    // would leave a stored reference pointing at a disposed tensor.
+    public Parameter? RelPosH => get_parameter("rel_pos_h");
 
-    public Parameter? RelPosW { get; }
+    public Parameter? RelPosW => get_parameter("rel_pos_w");
 
     public override Tensor forward(Tensor x)
     {
@@ -53,8 +59,8 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
 
         var attention = matmul(q * _scale, k.transpose(-2, -1));
-        if (RelPosH is not null && RelPosW is not null)
-            attention = RelativePosition.AddDecomposed(attention, q, RelPosH, RelPosW, (height, width), (height, width));
+        if (RelPosH is { } relPosH && RelPosW is { } relPosW)
+            attention = RelativePosition.AddDecomposed(attention, q, relPosH, relPosW, (height, width), (height, width));
         attention = attention.softmax(-1);
 
         var output = matmul(attention, v)

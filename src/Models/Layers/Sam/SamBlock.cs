@@ -14,6 +14,13 @@ public sealed class SamBlock : ExplicitModule<Tensor, Tensor>
     /// <param name="windowSize">The attention window side; 0 for global attention.</param>
     /// <param name="relPosSize">The grid side the relative position tables are sized for: the window, or the token grid for a global block.</param>
     public SamBlock(long dim, long numHeads, long mlpDim, bool qkvBias, bool useRelPos, double normEps, long windowSize, long relPosSize)
+        : this(dim, numHeads, mlpDim, qkvBias, useRelPos, normEps, windowSize, (relPosSize, relPosSize))
+    {
+    }
+
+    /// <param name="windowSize">The attention window side; 0 for global attention.</param>
+    /// <param name="relPosSize">The grid the relative position tables are sized for: the window, or the (possibly non-square) token grid for a global block.</param>
+    public SamBlock(long dim, long numHeads, long mlpDim, bool qkvBias, bool useRelPos, double normEps, long windowSize, (long Height, long Width) relPosSize)
         : base(nameof(SamBlock))
     {
         WindowSize = windowSize;
