@@ -9,9 +9,11 @@ public sealed class LayerNorm2d : ExplicitModule<Tensor, Tensor>
 {
     private readonly double _eps;
 
-    public LayerNorm2d(long channels, double eps) : base(nameof(LayerNorm2d))
+    /// <param name="isTorchLayerNorm">See <see cref="IsTorchLayerNorm"/>: true for timm's LayerNorm2d, false for segment-anything's.</param>
+    public LayerNorm2d(long channels, double eps, bool isTorchLayerNorm = false) : base(nameof(LayerNorm2d))
     {
         _eps = eps;
+        IsTorchLayerNorm = isTorchLayerNorm;
         register_parameter("weight", new Parameter(ones(channels)));
         register_parameter("bias", new Parameter(zeros(channels)));
     }
@@ -21,6 +23,14 @@ public sealed class LayerNorm2d : ExplicitModule<Tensor, Tensor>
     public Parameter Weight => get_parameter("weight")!;
 
     public Parameter Bias => get_parameter("bias")!;
+
+    /// <summary>
+    /// Whether the upstream layer is a <c>torch.nn.LayerNorm</c> subclass (timm's LayerNorm2d / LayerNormAct2d, in
+    /// VITAMIN) rather than a plain <c>nn.Module</c> (segment-anything's LayerNorm2d, in the SAM neck and OVSAM's
+    /// necks). The maths is the same, but training recipes that single out norm layers by class (mmengine's
+    /// <c>norm_decay_mult</c>) treat only the former as one.
+    /// </summary>
+    public bool IsTorchLayerNorm { get; }
 
     public override Tensor forward(Tensor x)
     {

@@ -20,7 +20,7 @@ public class MbConvLNBlock : ExplicitModule<Tensor, Tensor>
             Shortcut = new Downsample2d(inChannels, outChannels);
         else if (inChannels != outChannels)
             Shortcut = nn.Conv2d(inChannels, outChannels, kernel_size: 1);
-        PreNorm = new LayerNorm2d(inChannels, normEps);
+        PreNorm = new LayerNorm2d(inChannels, normEps, isTorchLayerNorm: true);
         Conv1x1Expand = nn.Conv2d(inChannels, midChannels, kernel_size: 1);
         ConvDepthwise = nn.Conv2d(midChannels, midChannels, kernel_size: 3, stride: stride, padding: 1, groups: midChannels);
         Conv1x1Project = nn.Conv2d(midChannels, outChannels, kernel_size: 1);

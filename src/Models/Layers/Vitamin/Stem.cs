@@ -14,7 +14,7 @@ public sealed class Stem : ExplicitModule<Tensor, Tensor>
     public Stem(long inChannels, long outChannels, double normEps) : base(nameof(Stem))
     {
         Conv1 = nn.Conv2d(inChannels, outChannels, kernel_size: 3, stride: 2, padding: 1);
-        Norm1 = new LayerNorm2d(outChannels, normEps);
+        Norm1 = new LayerNorm2d(outChannels, normEps, isTorchLayerNorm: true);
         Conv2 = nn.Conv2d(outChannels, outChannels, kernel_size: 3, stride: 1, padding: 1);
         register_module("conv1", Conv1);
         register_module("norm1", Norm1);

@@ -14,7 +14,7 @@ public sealed class StridedConv : ExplicitModule<Tensor, Tensor>
     public StridedConv(long inChannels, long outChannels, double normEps) : base(nameof(StridedConv))
     {
         Proj = nn.Conv2d(inChannels, outChannels, kernel_size: 3, stride: 2, padding: 1);
-        Norm = new LayerNorm2d(inChannels, normEps);
+        Norm = new LayerNorm2d(inChannels, normEps, isTorchLayerNorm: true);
         register_module("proj", Proj);
         register_module("norm", Norm);
     }

@@ -1,0 +1,52 @@
+using ModelGen.Models.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ModelGen.Training.Tests.Testing;
+
+/// <summary>A distillation fixture: the sidecar and the tensors of tests/fixtures/distill/&lt;case&gt;.safetensors.</summary>
+internal sealed class DistillFixture : IDisposable
+{
+    private DistillFixture(DistillSidecar sidecar, SafetensorsFile tensors)
+    {
+        Sidecar = sidecar;
+        Tensors = tensors;
+    }
+
+    public string Name => Sidecar.Name;
+
+    public DistillSidecar Sidecar { get; }
+
+    public SafetensorsFile Tensors { get; }
+
+    public static DistillFixture Load(string name) =>
+        new(DistillSidecar.Load(name), SafetensorsFile.Open(Path.Combine(DistillCases.Directory, name + ".safetensors")));
+
+    public Tensor Read(string name) => Tensors.Read(name);
+
+    /// <summary>
+    /// Loads <c>init.&lt;prefix&gt;.*</c> into <paramref name="module"/>, strictly, after mapping each stripped name with
+    /// <paramref name="rename"/> (the wrapper's names to the module's). Values are converted to the module's dtypes.
+    /// </summary>
+    /// <returns>The fixture name (without <c>init.</c>) of every key of the module.</returns>
+    public IReadOnlyDictionary<string, string> LoadInit(nn.Module module, string prefix, Func<string, string>? rename = null)
+    {
+        var fixturePrefix = $"init.{prefix}.";
+        var byModuleName = Tensors.Entries.Keys
+            .Where(k => k.StartsWith(fixturePrefix, StringComparison.Ordinal))
+            .ToDictionary(k => (rename ?? (n => n))(k[fixturePrefix.Length..]), k => k);
+        WeightLoader.Load(
+            module,
+            byModuleName.ToDictionary(p => p.Key, p => Tensors.Entries[p.Value].Shape),
+            name => Tensors.Read(byModuleName[name]),
+            $"{Name} init.{prefix}",
+            strict: true);
+        return byModuleName.ToDictionary(p => p.Key, p => p.Value["init.".Length..]);
+    }
+
+    public void Dispose()
+    {
+        Tensors.Dispose();
+        Sidecar.Dispose();
+    }
+}
