@@ -25,6 +25,9 @@ public sealed record WeightLoadReport
     /// <summary>Module keys that received a value.</summary>
     public required IReadOnlyList<string> Loaded { get; init; }
 
+    /// <summary>The file key each loaded module key was read from (prefix and alias names included).</summary>
+    public required IReadOnlyDictionary<string, string> SourceKeys { get; init; }
+
     /// <summary>Module keys the file lacks.</summary>
     public required IReadOnlyList<string> Missing { get; init; }
 

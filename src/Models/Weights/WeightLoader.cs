@@ -53,6 +53,7 @@ public static class WeightLoader
             PrefixDetected = selection.Detected,
             AliasScheme = selection.Scheme?.Name,
             Loaded = mismatched.Count == 0 ? targets.Keys.Where(selection.FileKeyByOwnKey.ContainsKey).ToList() : [],
+            SourceKeys = mismatched.Count == 0 ? selection.FileKeyByOwnKey : new Dictionary<string, string>(),
             Missing = selection.Missing,
             Unexpected = selection.Unexpected,
             Ignored = selection.Ignored,
@@ -61,7 +62,7 @@ public static class WeightLoader
             Conversions = conversions,
         };
         if (mismatched.Count > 0 || (strict && !report.IsComplete))
-            throw new WeightLoadException(report with { Loaded = [] });
+            throw new WeightLoadException(report with { Loaded = [], SourceKeys = new Dictionary<string, string>() });
 
         using var scope = NewDisposeScope();
         var values = report.Loaded

@@ -10,18 +10,13 @@ namespace ModelGen.Training.Distillation;
 /// </summary>
 public sealed class DistillationTrainer
 {
-    private readonly Action? _afterTrainMode;
     private double? _pendingLoss;
 
     /// <param name="model">The composition to train.</param>
     /// <param name="optimizer">AdamW over the model's parameter groups (<see cref="ParameterGroups"/>).</param>
     /// <param name="schedule">The learning-rate schedule over the optimizer's <see cref="AdamWOptimizer.LearningRates"/>.</param>
     /// <param name="maxGradNorm">OptimWrapper's <c>clip_grad.max_norm</c>; null for no clipping.</param>
-    /// <param name="afterTrainMode">
-    /// Runs after every <c>model.train()</c>. Modules cannot be fixed (frozen) by themselves yet; until they can, the caller puts its
-    /// frozen modules back in eval mode here, as upstream's <c>fix=True</c> backbones do in their <c>train()</c>.
-    /// </param>
-    public DistillationTrainer(BackboneDistillation model, AdamWOptimizer optimizer, LrSchedule schedule, double? maxGradNorm, Action? afterTrainMode = null)
+    public DistillationTrainer(BackboneDistillation model, AdamWOptimizer optimizer, LrSchedule schedule, double? maxGradNorm)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -32,7 +27,6 @@ public sealed class DistillationTrainer
         Optimizer = optimizer;
         Schedule = schedule;
         MaxGradNorm = maxGradNorm;
-        _afterTrainMode = afterTrainMode;
     }
 
     public BackboneDistillation Model { get; }
@@ -46,12 +40,8 @@ public sealed class DistillationTrainer
     /// <summary>The iterations completed so far.</summary>
     public int Iteration => Schedule.Iteration;
 
-    /// <summary>mmengine's epoch start: <c>model.train()</c>, then <c>afterTrainMode</c>.</summary>
-    public void BeginEpoch()
-    {
-        Model.train();
-        _afterTrainMode?.Invoke();
-    }
+    /// <summary>mmengine's epoch start: <c>model.train()</c>. Fixed backbones and necks keep themselves in eval mode, as upstream's <c>fix=True</c> modules do.</summary>
+    public void BeginEpoch() => Model.train();
 
     /// <summary>One iteration: <see cref="ComputeGradients"/> then <see cref="ApplyGradients"/>.</summary>
     /// <param name="images">The preprocessed NCHW batch, in the model's dtype.</param>

@@ -1,3 +1,4 @@
+using ModelGen.Models.Backbones;
 using ModelGen.Models.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,23 +26,16 @@ internal sealed class DistillFixture : IDisposable
     public Tensor Read(string name) => Tensors.Read(name);
 
     /// <summary>
-    /// Loads <c>init.&lt;prefix&gt;.*</c> into <paramref name="module"/>, strictly, after mapping each stripped name with
-    /// <paramref name="rename"/> (the wrapper's names to the module's). Values are converted to the module's dtypes.
+    /// Loads <c>init.&lt;prefix&gt;.*</c> into <paramref name="module"/>, strictly; a backbone reads OVSAM's wrapper names
+    /// through its alias schemes. Values are converted to the module's dtypes.
     /// </summary>
     /// <returns>The fixture name (without <c>init.</c>) of every key of the module.</returns>
-    public IReadOnlyDictionary<string, string> LoadInit(nn.Module module, string prefix, Func<string, string>? rename = null)
+    public IReadOnlyDictionary<string, string> LoadInit(nn.Module module, string prefix)
     {
-        var fixturePrefix = $"init.{prefix}.";
-        var byModuleName = Tensors.Entries.Keys
-            .Where(k => k.StartsWith(fixturePrefix, StringComparison.Ordinal))
-            .ToDictionary(k => (rename ?? (n => n))(k[fixturePrefix.Length..]), k => k);
-        WeightLoader.Load(
-            module,
-            byModuleName.ToDictionary(p => p.Key, p => Tensors.Entries[p.Value].Shape),
-            name => Tensors.Read(byModuleName[name]),
-            $"{Name} init.{prefix}",
-            strict: true);
-        return byModuleName.ToDictionary(p => p.Key, p => p.Value["init.".Length..]);
+        var report = module is BackboneModule backbone
+            ? backbone.LoadWeights(Tensors, prefix: $"init.{prefix}")
+            : WeightLoader.Load(module, Tensors, prefix: $"init.{prefix}");
+        return report.SourceKeys.ToDictionary(p => p.Key, p => p.Value["init.".Length..]);
     }
 
     public void Dispose()

@@ -12,7 +12,7 @@ namespace ModelGen.Training.Tests.Testing;
 /// <summary>
 /// The composition of a distillation fixture, built from its sidecar's <c>model_config</c> (the tiny variants are
 /// this project's specs) and loaded with <c>init.*</c>; the optimizer, schedule and trainer from its
-/// <c>optimizer</c> and <c>schedule</c>. Frozen (<c>fix=True</c>) modules are frozen here, by hand.
+/// <c>optimizer</c> and <c>schedule</c>. Frozen (<c>fix=True</c>) backbones are built fixed.
 /// </summary>
 internal sealed class DistillationSetup : IDisposable
 {
@@ -43,47 +43,31 @@ internal sealed class DistillationSetup : IDisposable
         try
         {
             var teacherConfig = config.GetProperty("backbone_teacher");
-            var teacher = ModelZoo.Create(SamVariants[teacherConfig.GetProperty("model_name").GetString()!]);
+            var teacher = ModelZoo.Create(SamVariants[teacherConfig.GetProperty("model_name").GetString()!], fix: IsFixed(teacherConfig));
             var studentConfig = config.GetProperty("backbone_student");
-            var studentIsClip = TypeName(studentConfig) == "OpenCLIPBackbone";
             var student = ModelZoo.Create(TypeName(studentConfig) switch
             {
                 "VITAMINBackbone" => "VitaminNanoRwkv",
                 "OpenCLIPBackbone" => "OpenClipRNTiny",
                 var other => throw new NotSupportedException($"{fixture.Name}: no student for {other}."),
-            });
+            }, fix: IsFixed(studentConfig));
             var studentNeck = CreateNeck(config.GetProperty("neck_student"));
             var teacherNeck = CreateNeck(config.GetProperty("neck_teacher"));
             var lossWeight = config.GetProperty("loss_distill").GetProperty("loss_weight").GetDouble();
             var model = new BackboneDistillation(student, studentNeck, teacher, teacherNeck, lossWeight);
 
             var toFixture = new Dictionary<string, string>();
-            var globalIndexes = Ints(fixture.Sidecar.Root.GetProperty("registered_variants").GetProperty("sam_image_encoder_ctor"), "global_attn_indexes");
-            AddPrefixed(toFixture, "backbone_teacher", fixture.LoadInit(teacher.Module, "backbone_teacher", OvsamNames.SamBackbone(globalIndexes)));
-            AddPrefixed(toFixture, "backbone_student", fixture.LoadInit(student.Module, "backbone_student", studentIsClip ? OvsamNames.OpenClipResNet : null));
+            AddPrefixed(toFixture, "backbone_teacher", fixture.LoadInit(teacher.Module, "backbone_teacher"));
+            AddPrefixed(toFixture, "backbone_student", fixture.LoadInit(student.Module, "backbone_student"));
             AddPrefixed(toFixture, "neck_student", fixture.LoadInit(studentNeck, "neck_student"));
 
-            var frozen = new List<nn.Module> { teacher.Module };
-            if (IsFixed(studentConfig))
-                frozen.Add(student.Module);
-            foreach (var module in frozen)
-                foreach (var parameter in module.parameters())
-                    parameter.requires_grad = false;
-            var setup = new DistillationSetup(model, toFixture, frozen.ToArray());
-            setup.ReapplyFrozen();
-            return setup;
+            var frozen = new[] { teacher, student }.Where(b => b.IsFixed).Select(b => b.Module).ToArray();
+            return new DistillationSetup(model, toFixture, frozen);
         }
         finally
         {
             set_default_dtype(previous);
         }
-    }
-
-    /// <summary>Puts the frozen modules back in eval mode, as the <c>train()</c> override of upstream's <c>fix=True</c> modules does.</summary>
-    public void ReapplyFrozen()
-    {
-        foreach (var module in _frozen)
-            module.eval();
     }
 
     /// <summary>The AdamW of the sidecar over mmengine's parameter groups of the model, with its clipping and schedule, as a trainer.</summary>
@@ -112,7 +96,7 @@ internal sealed class DistillationSetup : IDisposable
             etaMinRatio: schedulers[1].GetProperty("eta_min_ratio").GetDouble());
         var clip = sidecar.Optimizer.GetProperty("optim_wrapper").GetProperty("clip_grad");
         Assert.Equal(2, clip.GetProperty("norm_type").GetInt32());
-        return new DistillationTrainer(Model, adamW, schedule, clip.GetProperty("max_norm").GetDouble(), ReapplyFrozen);
+        return new DistillationTrainer(Model, adamW, schedule, clip.GetProperty("max_norm").GetDouble());
     }
 
     public void Dispose() => Model.Dispose();
