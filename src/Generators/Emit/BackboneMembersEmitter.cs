@@ -31,8 +31,19 @@ namespace ModelGen.Generators.Emit
         /// <summary>A forward's first lines after its input checks: no graph when the backbone is fixed.</summary>
         public static void FixedForwardScope(SourceWriter writer) => writer.Line("using var fixedScope = FixedForwardScope();");
 
+        /// <summary>The members every class ends with (checkpoint conventions, pretrained sources, the ModelZoo registration), then the class's closing brace.</summary>
+        public static void CloseClass(SourceWriter writer, GenerationUnit unit)
+        {
+            CheckpointLayout(writer, unit);
+            writer.Line();
+            PretrainedSources(writer, unit);
+            writer.Line();
+            RegistrationEmitter.Emit(writer, unit);
+            writer.Close();
+        }
+
         /// <summary>The spec's checkpoint conventions: known prefixes and the declared alias schemes of the family.</summary>
-        public static void CheckpointLayout(SourceWriter writer, GenerationUnit unit)
+        private static void CheckpointLayout(SourceWriter writer, GenerationUnit unit)
         {
             var family = ModelFamilies.Find(unit.Header.Family)!;
             var checkpoint = unit.Fields.Object(SharedFields.Checkpoint);
@@ -55,7 +66,7 @@ namespace ModelGen.Generators.Emit
         }
 
         /// <summary>The spec's named pretrained sources (upstream init_cfg checkpoints), by tag.</summary>
-        public static void PretrainedSources(SourceWriter writer, GenerationUnit unit)
+        private static void PretrainedSources(SourceWriter writer, GenerationUnit unit)
         {
             const string Pretrained = "global::ModelGen.Models.Pretrained";
             var sources = unit.Fields.Map(SharedFields.Pretrained);

@@ -122,12 +122,7 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Close();
             writer.Line();
 
-            BackboneMembersEmitter.CheckpointLayout(writer, unit);
-            writer.Line();
-            BackboneMembersEmitter.PretrainedSources(writer, unit);
-            writer.Line();
-            RegistrationEmitter.Emit(writer, unit);
-            writer.Close();
+            BackboneMembersEmitter.CloseClass(writer, unit);
         }
     }
 }

@@ -96,12 +96,7 @@ namespace ModelGen.Generators.Families.SamVit
             writer.Close();
             writer.Line();
 
-            BackboneMembersEmitter.CheckpointLayout(writer, unit);
-            writer.Line();
-            BackboneMembersEmitter.PretrainedSources(writer, unit);
-            writer.Line();
-            RegistrationEmitter.Emit(writer, unit);
-            writer.Close();
+            BackboneMembersEmitter.CloseClass(writer, unit);
         }
 
         /// <summary>(first block, last block) of each stage: consecutive groups ending at each global index.</summary>

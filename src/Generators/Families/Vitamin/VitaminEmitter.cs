@@ -102,12 +102,7 @@ namespace ModelGen.Generators.Families.Vitamin
             EmitForward(writer, shape, kinds, outputs);
             writer.Line();
 
-            BackboneMembersEmitter.CheckpointLayout(writer, unit);
-            writer.Line();
-            BackboneMembersEmitter.PretrainedSources(writer, unit);
-            writer.Line();
-            RegistrationEmitter.Emit(writer, unit);
-            writer.Close();
+            BackboneMembersEmitter.CloseClass(writer, unit);
         }
 
         private static void EmitForward(SourceWriter writer, VitaminShape shape, IReadOnlyList<VitaminLayerKind> kinds, IReadOnlyList<(string Name, string Variable, int Channels, int Reduction)> outputs)
