@@ -1,0 +1,70 @@
+using ModelGen.Models.Weights;
+using ModelGen.Models.Weights.Torch;
+using static TorchSharp.torch;
+
+namespace ModelGen.Training.Cache;
+
+/// <summary>
+/// Teacher features, one file per image, in a folder. Entries are safetensors files whose metadata record
+/// the <see cref="TeacherIdentity"/>, so an entry of another teacher, weights or preprocessing is detected
+/// as stale; they are written atomically. Files upstream's <c>BackboneDump</c> wrote
+/// (<c>&lt;image stem&gt;_&lt;model name&gt;_cache.pth</c>, a bare (C, h, w) tensor) are read too, so a cache
+/// dumped by the Python pipeline is reused.
+/// </summary>
+public sealed class FeatureCache
+{
+    private const string FeaturesName = "features";
+    private const string FingerprintKey = "teacher_fingerprint";
+
+    public FeatureCache(string folder, TeacherIdentity identity)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        Folder = folder;
+        Identity = identity ?? throw new ArgumentNullException(nameof(identity));
+    }
+
+    public string Folder { get; }
+
+    public TeacherIdentity Identity { get; }
+
+    /// <summary>Where this cache writes the entry of the image with file stem <paramref name="imageStem"/>.</summary>
+    public string PathOf(string imageStem) => Path.Combine(Folder, $"{imageStem}_{Identity.ModelName}_cache.safetensors");
+
+    /// <summary>Where upstream's <c>BackboneDump</c> writes it.</summary>
+    public string UpstreamPathOf(string imageStem) => Path.Combine(Folder, $"{imageStem}_{Identity.ModelName}_cache.pth");
+
+    /// <summary>The cached features of an image: this cache's entry when it is for this teacher, else upstream's file, else none.</summary>
+    public CacheLookup Lookup(string imageStem)
+    {
+        var path = PathOf(imageStem);
+        if (File.Exists(path))
+        {
+            using var file = SafetensorsFile.Open(path);
+            var fingerprint = file.Metadata.GetValueOrDefault(FingerprintKey);
+            if (fingerprint == Identity.Fingerprint && file.Tensors.ContainsKey(FeaturesName))
+                return new CacheLookup(CacheStatus.Hit, path, file.Read(FeaturesName));
+            return new CacheLookup(CacheStatus.Stale, path, null, Difference(file.Metadata));
+        }
+        var upstream = UpstreamPathOf(imageStem);
+        if (File.Exists(upstream))
+            return new CacheLookup(CacheStatus.UpstreamHit, upstream, TorchTensorFile.ReadTensor(upstream));
+        return new CacheLookup(CacheStatus.Missing, path, null);
+    }
+
+    /// <summary>Writes the features of one image (a (C, h, w) tensor, copied to the CPU) atomically, with the teacher identity.</summary>
+    public void Store(string imageStem, Tensor features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.dim() != 3)
+            throw new ArgumentException($"Cache entries hold one image's (C, h, w) features, not shape [{string.Join(", ", features.shape)}].", nameof(features));
+        Directory.CreateDirectory(Folder);
+        var metadata = new Dictionary<string, string>(Identity.Fields, StringComparer.Ordinal) { [FingerprintKey] = Identity.Fingerprint };
+        SafetensorsWriter.Write(PathOf(imageStem), new Dictionary<string, Tensor> { [FeaturesName] = features }, metadata);
+    }
+
+    private string Difference(IReadOnlyDictionary<string, string> recorded)
+    {
+        var changed = Identity.Fields.Where(f => recorded.GetValueOrDefault(f.Key) != f.Value).Select(f => $"{f.Key} '{recorded.GetValueOrDefault(f.Key) ?? "(none)"}' instead of '{f.Value}'").ToList();
+        return changed.Count == 0 ? "the entry does not record this teacher's fingerprint" : "written for another teacher: " + string.Join(", ", changed);
+    }
+}
