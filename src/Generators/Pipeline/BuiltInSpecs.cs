@@ -9,7 +9,7 @@ namespace ModelGen.Generators.Pipeline
     /// <c>"extends": "modelgen:sam/vit_b"</c> is the file <c>sam/vit_b.model.json</c> of the package's specs
     /// folder (the build property <c>ModelGenBuiltInSpecsDirectory</c>). They are AdditionalFiles of the
     /// consuming project so the generator can read them, but they generate nothing there (the library
-    /// already holds their classes) and their locations are shown by reference, not by NuGet-cache path.
+    /// already holds their classes), and a place in them is named by reference, not by NuGet-cache path.
     /// </summary>
     internal sealed class BuiltInSpecs
     {

@@ -54,10 +54,22 @@ namespace ModelGen.Generators.Pipeline
         {
             var diagnostics = new DiagnosticBag();
             var unit = Build(document, byPath, builtIns, options, diagnostics);
-            var located = diagnostics.ToEquatableArray()
-                .Select(d => builtIns.Contains(Normalize(d.Span.Path)) ? d with { Span = d.Span with { Path = builtIns.ReferenceOf(Normalize(d.Span.Path)) } } : d)
-                .ToEquatableArray();
+            var located = diagnostics.ToEquatableArray().Select(d => InUsersFile(d, document, builtIns)).ToEquatableArray();
             return new SpecOutcome(document.Path, located, diagnostics.HasErrors ? null : unit);
+        }
+
+        /// <summary>
+        /// A diagnostic located in a built-in spec (a value it sets that the user's overrides make wrong) is moved
+        /// to the user's <c>extends</c> and names the built-in place by its reference: the package's copy in the
+        /// NuGet cache is no file to edit, and a build prints no location that is not a file path.
+        /// </summary>
+        private static DiagnosticInfo InUsersFile(DiagnosticInfo diagnostic, SpecDocument document, BuiltInSpecs builtIns)
+        {
+            var path = Normalize(diagnostic.Span.Path);
+            if (!builtIns.Contains(path) || document.Root is not JsonObject root || root.Find(HeaderFields.Extends) is not JsonProperty extends)
+                return diagnostic;
+            var place = $"{builtIns.ReferenceOf(path)}({diagnostic.Span.StartLine + 1},{diagnostic.Span.StartColumn + 1})";
+            return diagnostic with { Span = extends.Value.Span, Message = $"In {place}, which this spec extends: {diagnostic.Message}" };
         }
 
         private static GenerationUnit? Build(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, BuiltInSpecs builtIns, GeneratorOptions options, DiagnosticBag diagnostics)
