@@ -11,18 +11,27 @@ var imageOption = new Option<FileInfo?>("--image") { Description = "A PNG or JPE
 var weightsOption = new Option<FileInfo?>("--weights") { Description = "A .safetensors file with upstream parameter names to load first." };
 var repeatOption = new Option<int>("--repeat") { Description = "Timed forward passes after one warm-up pass.", DefaultValueFactory = _ => 3 };
 var threadsOption = new Option<int?>("--threads") { Description = "Intra-op threads for LibTorch (default: LibTorch's choice)." };
+var projectOption = new Option<FileSystemInfo?>("--project")
+{
+    Description = "A project (or its folder) whose own specs to build and add to the built-in backbones.",
+    Recursive = true,
+};
+
+// With --project, the user's project is built and its backbones registered before the command runs.
+int WithProject(ParseResult result, Func<int> command) =>
+    result.GetValue(projectOption) is { } project && !ProjectBackbones.TryLoad(project, Console.Out) ? 1 : command();
 
 var list = new Command("list", "List the registered backbones.");
-list.SetAction(_ => BackboneCommands.List(Console.Out));
+list.SetAction(result => WithProject(result, () => BackboneCommands.List(Console.Out)));
 
 var describe = new Command("describe", "Show a backbone's config, outputs and parameter count.") { nameArgument };
-describe.SetAction(result => BackboneCommands.Describe(Console.Out, result.GetValue(nameArgument)!));
+describe.SetAction(result => WithProject(result, () => BackboneCommands.Describe(Console.Out, result.GetValue(nameArgument)!)));
 
 var run = new Command("run", "Build a backbone, run it on an image and report feature shapes, parameter count and time.")
 {
     nameArgument, sizeOption, imageOption, weightsOption, repeatOption, threadsOption,
 };
-run.SetAction(result => BackboneCommands.Run(
+run.SetAction(result => WithProject(result, () => BackboneCommands.Run(
     Console.Out,
     new RunOptions(
         result.GetValue(nameArgument)!,
@@ -30,7 +39,7 @@ run.SetAction(result => BackboneCommands.Run(
         result.GetValue(imageOption),
         result.GetValue(weightsOption),
         result.GetValue(repeatOption),
-        result.GetValue(threadsOption))));
+        result.GetValue(threadsOption)))));
 
-var root = new RootCommand("ModelGen: backbones generated from *.model.json specs, run with TorchSharp.") { list, describe, run };
+var root = new RootCommand("ModelGen: backbones generated from *.model.json specs, run with TorchSharp.") { list, describe, run, projectOption };
 return root.Parse(args).Invoke();
