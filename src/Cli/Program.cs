@@ -14,24 +14,33 @@ var aliasSchemeOption = new Option<string?>("--alias-scheme") { Description = "R
 var pretrainedOption = new Option<string?>("--pretrained") { Description = "Load the variant's published weights with this tag first, e.g. sa1b or openai (see 'describe'); found in $MODELGEN_WEIGHTS or the user cache, else downloaded and verified." };
 var repeatOption = new Option<int>("--repeat") { Description = "Timed forward passes after one warm-up pass.", DefaultValueFactory = _ => 3 };
 var threadsOption = new Option<int?>("--threads") { Description = "Intra-op threads for LibTorch (default: LibTorch's choice)." };
+var projectOption = new Option<FileSystemInfo?>("--project")
+{
+    Description = "A project (or its folder) whose own specs to build and add to the built-in backbones.",
+    Recursive = true,
+};
+
+// With --project, the user's project is built and its backbones registered before the command runs.
+int WithProject(ParseResult result, Func<int> command) =>
+    result.GetValue(projectOption) is { } project && !ProjectBackbones.TryLoad(project, Console.Out) ? 1 : command();
 
 var list = new Command("list", "List the registered backbones.");
-list.SetAction(_ => BackboneCommands.List(Console.Out));
+list.SetAction(result => WithProject(result, () => BackboneCommands.List(Console.Out)));
 
 var describe = new Command("describe", "Show a backbone's config, outputs, pretrained sources and parameter count; with --weights or --pretrained, what loading them does.")
 {
     nameArgument, weightsOption, pretrainedOption, prefixOption, aliasSchemeOption,
 };
-describe.SetAction(result => BackboneCommands.Describe(
+describe.SetAction(result => WithProject(result, () => BackboneCommands.Describe(
     Console.Out,
     result.GetValue(nameArgument)!,
-    WeightsChoice.From(result.GetValue(pretrainedOption), result.GetValue(weightsOption), result.GetValue(prefixOption), result.GetValue(aliasSchemeOption))));
+    WeightsChoice.From(result.GetValue(pretrainedOption), result.GetValue(weightsOption), result.GetValue(prefixOption), result.GetValue(aliasSchemeOption)))));
 
 var run = new Command("run", "Build a backbone, run it on an image and report feature shapes, parameter count and time.")
 {
     nameArgument, sizeOption, imageOption, weightsOption, pretrainedOption, prefixOption, aliasSchemeOption, repeatOption, threadsOption,
 };
-run.SetAction(result => BackboneCommands.Run(
+run.SetAction(result => WithProject(result, () => BackboneCommands.Run(
     Console.Out,
     new RunOptions(
         result.GetValue(nameArgument)!,
@@ -42,7 +51,7 @@ run.SetAction(result => BackboneCommands.Run(
         result.GetValue(threadsOption),
         result.GetValue(pretrainedOption),
         result.GetValue(prefixOption),
-        result.GetValue(aliasSchemeOption))));
+        result.GetValue(aliasSchemeOption)))));
 
 var checkpointArgument = new Argument<FileInfo>("checkpoint") { Description = "The file to convert: safetensors, or a torch.save checkpoint (.pth / .bin)." };
 var outputArgument = new Argument<FileInfo>("output") { Description = "The .safetensors file to write (atomically)." };
@@ -53,7 +62,7 @@ var convert = new Command("convert", "Convert a checkpoint to a backbone-only sa
 {
     checkpointArgument, outputArgument, modelOption, prefixOption, aliasSchemeOption, savePrefixOption, saveAliasOption,
 };
-convert.SetAction(result => WeightsCommands.Convert(
+convert.SetAction(result => WithProject(result, () => WeightsCommands.Convert(
     Console.Out,
     Console.Error,
     new ConvertOptions(
@@ -63,7 +72,7 @@ convert.SetAction(result => WeightsCommands.Convert(
         result.GetValue(prefixOption),
         result.GetValue(aliasSchemeOption),
         result.GetValue(savePrefixOption),
-        result.GetValue(saveAliasOption))));
+        result.GetValue(saveAliasOption)))));
 
-var root = new RootCommand("ModelGen: backbones generated from *.model.json specs, run with TorchSharp.") { list, describe, run, convert };
+var root = new RootCommand("ModelGen: backbones generated from *.model.json specs, run with TorchSharp.") { list, describe, run, convert, projectOption };
 return root.Parse(args).Invoke();

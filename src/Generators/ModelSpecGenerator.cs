@@ -36,7 +36,8 @@ namespace ModelGen.Generators
             var options = context.AnalyzerConfigOptionsProvider
                 .Select((provider, _) => new GeneratorOptions(
                     provider.GlobalOptions.TryGetValue("build_property.RootNamespace", out var rootNamespace) ? rootNamespace : "",
-                    provider.GlobalOptions.TryGetValue("build_property.ProjectDir", out var projectDirectory) ? projectDirectory : ""))
+                    provider.GlobalOptions.TryGetValue("build_property.ProjectDir", out var projectDirectory) ? projectDirectory : "",
+                    provider.GlobalOptions.TryGetValue("build_property.ModelGenBuiltInSpecsDirectory", out var builtInSpecs) ? builtInSpecs : ""))
                 .WithTrackingName(TrackingNames.Options);
 
             var outcomes = documents.Collect()

@@ -5,7 +5,8 @@ namespace ModelGen.Generators.Tests;
 
 /// <summary>
 /// Every folder of Gallery/ is a project with one or more bad specs; its diagnostics, as
-/// <c>dotnet build</c> prints them, are snapshotted.
+/// <c>dotnet build</c> prints them, are snapshotted. Each project sees the package's built-in specs, as
+/// a consumer of the ModelGen package does; a diagnostic is always located in one of the project's files.
 /// </summary>
 public sealed class DiagnosticGalleryTests
 {
@@ -28,7 +29,7 @@ public sealed class DiagnosticGalleryTests
             .Select(path => (AdditionalText)new InMemoryAdditionalText(path, File.ReadAllText(path)))
             .ToList();
 
-        var (result, output) = GeneratorHarness.Run(specs, directory);
+        var (result, output) = GeneratorHarness.RunWithBuiltIns(specs, directory);
 
         Assert.NotEmpty(result.Diagnostics);
         Assert.All(result.Diagnostics, d =>

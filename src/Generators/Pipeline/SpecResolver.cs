@@ -16,6 +16,7 @@ namespace ModelGen.Generators.Pipeline
     /// Turns parsed spec files into validated generation units: follows <c>extends</c>, merges
     /// inherited fields (a child's value wins), checks the header, binds the family's fields and
     /// runs the family's checks. Every problem becomes a located diagnostic; nothing throws.
+    /// Built-in specs of the package (<see cref="BuiltInSpecs"/>) are only extended, never resolved on their own.
     /// </summary>
     internal static class SpecResolver
     {
@@ -25,9 +26,11 @@ namespace ModelGen.Generators.Pipeline
             foreach (var document in documents)
                 byPath[Normalize(document.Path)] = document;
 
+            var builtIns = new BuiltInSpecs(options.BuiltInSpecDirectory.Length == 0 ? "" : Normalize(options.BuiltInSpecDirectory));
             var outcomes = documents
+                .Where(d => !builtIns.Contains(Normalize(d.Path)))
                 .OrderBy(d => d.Path, StringComparer.Ordinal)
-                .Select(d => ResolveOne(d, byPath, options))
+                .Select(d => ResolveOne(d, byPath, builtIns, options))
                 .ToList();
             return ReportDuplicateTypes(outcomes).ToImmutableArray();
         }
@@ -47,14 +50,29 @@ namespace ModelGen.Generators.Pipeline
             return any;
         }
 
-        private static SpecOutcome ResolveOne(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, GeneratorOptions options)
+        private static SpecOutcome ResolveOne(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, BuiltInSpecs builtIns, GeneratorOptions options)
         {
             var diagnostics = new DiagnosticBag();
-            var unit = Build(document, byPath, options, diagnostics);
-            return new SpecOutcome(document.Path, diagnostics.ToEquatableArray(), diagnostics.HasErrors ? null : unit);
+            var unit = Build(document, byPath, builtIns, options, diagnostics);
+            var located = diagnostics.ToEquatableArray().Select(d => InUsersFile(d, document, builtIns)).ToEquatableArray();
+            return new SpecOutcome(document.Path, located, diagnostics.HasErrors ? null : unit);
         }
 
-        private static GenerationUnit? Build(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, GeneratorOptions options, DiagnosticBag diagnostics)
+        /// <summary>
+        /// A diagnostic located in a built-in spec (a value it sets that the user's overrides make wrong) is moved
+        /// to the user's <c>extends</c> and names the built-in place by its reference: the package's copy in the
+        /// NuGet cache is no file to edit, and a build prints no location that is not a file path.
+        /// </summary>
+        private static DiagnosticInfo InUsersFile(DiagnosticInfo diagnostic, SpecDocument document, BuiltInSpecs builtIns)
+        {
+            var path = Normalize(diagnostic.Span.Path);
+            if (!builtIns.Contains(path) || document.Root is not JsonObject root || root.Find(HeaderFields.Extends) is not JsonProperty extends)
+                return diagnostic;
+            var place = $"{builtIns.ReferenceOf(path)}({diagnostic.Span.StartLine + 1},{diagnostic.Span.StartColumn + 1})";
+            return diagnostic with { Span = extends.Value.Span, Message = $"In {place}, which this spec extends: {diagnostic.Message}" };
+        }
+
+        private static GenerationUnit? Build(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, BuiltInSpecs builtIns, GeneratorOptions options, DiagnosticBag diagnostics)
         {
             if (document.SyntaxError is not null)
             {
@@ -78,12 +96,12 @@ namespace ModelGen.Generators.Pipeline
                 }
                 if (isAbstract.Value)
                 {
-                    CollectInherited(document, byPath, diagnostics);
+                    CollectInherited(document, byPath, builtIns, diagnostics);
                     return null;
                 }
             }
 
-            var merged = CollectInherited(document, byPath, diagnostics);
+            var merged = CollectInherited(document, byPath, builtIns, diagnostics);
             if (merged is null)
                 return null;
 
@@ -108,8 +126,11 @@ namespace ModelGen.Generators.Pipeline
             return new GenerationUnit(header, fields);
         }
 
-        /// <summary>The spec's properties after following its <c>extends</c> chain, by name; null on a broken chain.</summary>
-        private static Dictionary<string, JsonProperty>? CollectInherited(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, DiagnosticBag diagnostics)
+        /// <summary>
+        /// The spec's properties after following its <c>extends</c> chain, by name; null on a broken chain.
+        /// A built-in spec lends its model fields but not its namespace or description, which describe the library's own class.
+        /// </summary>
+        private static Dictionary<string, JsonProperty>? CollectInherited(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, BuiltInSpecs builtIns, DiagnosticBag diagnostics)
         {
             var chain = new List<JsonObject>();
             var visited = new List<string>();
@@ -124,11 +145,18 @@ namespace ModelGen.Generators.Pipeline
                     break;
                 if (extends.Value is not JsonString target || target.Value.Length == 0)
                 {
-                    diagnostics.Add(DiagnosticDescriptors.WrongType, extends.Value.Span, "'extends' must be the relative path of another spec file, e.g. \"sam-vit.base.model.json\".");
+                    diagnostics.Add(DiagnosticDescriptors.WrongType, extends.Value.Span, "'extends' must be the relative path of another spec file, e.g. \"sam-vit.base.model.json\", or a built-in spec such as \"modelgen:sam/vit_b\".");
                     return null;
                 }
 
-                var targetPath = Normalize(Path.Combine(Path.GetDirectoryName(current.Path) ?? "", target.Value));
+                var targetPath = BuiltInSpecs.IsReference(target.Value)
+                    ? builtIns.PathOf(target.Value)
+                    : Normalize(Path.Combine(Path.GetDirectoryName(current.Path) ?? "", target.Value));
+                if (targetPath is null || (BuiltInSpecs.IsReference(target.Value) && !byPath.ContainsKey(targetPath)))
+                {
+                    diagnostics.Add(DiagnosticDescriptors.ExtendsNotFound, extends.Value.Span, UnknownBuiltIn(target.Value, byPath.Keys, builtIns));
+                    return null;
+                }
                 if (visited.Contains(targetPath))
                 {
                     diagnostics.Add(DiagnosticDescriptors.ExtendsCycle, extends.Value.Span, $"'extends' leads back to {Path.GetFileName(targetPath)}: {string.Join(" -> ", visited.Concat(new[] { targetPath }).Select(Path.GetFileName))}. Remove one link of the cycle.");
@@ -155,14 +183,27 @@ namespace ModelGen.Generators.Pipeline
             var merged = new Dictionary<string, JsonProperty>(StringComparer.Ordinal);
             for (var i = chain.Count - 1; i >= 0; i--)
             {
+                var builtIn = i > 0 && builtIns.Contains(visited[i]);
                 foreach (var property in chain[i].Properties)
                 {
-                    var inheritable = i == 0 || (property.Name != HeaderFields.Name && property.Name != HeaderFields.Abstract && property.Name != HeaderFields.Extends);
+                    var inheritable = i == 0 || (property.Name != HeaderFields.Name && property.Name != HeaderFields.Abstract && property.Name != HeaderFields.Extends
+                                                 && !(builtIn && (property.Name == HeaderFields.Namespace || property.Name == HeaderFields.Description)));
                     if (inheritable)
                         merged[property.Name] = property;
                 }
             }
             return merged;
+        }
+
+        private static string UnknownBuiltIn(string reference, IEnumerable<string> paths, BuiltInSpecs builtIns)
+        {
+            if (!builtIns.Available)
+                return $"'extends' names \"{reference}\", a built-in spec of the ModelGen package, but this project has none: reference the ModelGen package, whose build files give the generator its specs (ModelGenBuiltInSpecsDirectory).";
+            var known = builtIns.References(paths).ToList();
+            var suggestion = NameSuggestions.Closest(reference, known);
+            return suggestion is null
+                ? $"'extends' names \"{reference}\", but the ModelGen package has no such spec; the built-in specs are {string.Join(", ", known)}."
+                : $"'extends' names \"{reference}\", but the ModelGen package has no such spec. Did you mean \"{suggestion}\"?";
         }
 
         private static ModelHeader? BindHeader(JsonObject root, IReadOnlyDictionary<string, JsonProperty> merged, string path, GeneratorOptions options, DiagnosticBag diagnostics, out IModelFamily? family)

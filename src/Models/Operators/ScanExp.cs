@@ -5,7 +5,7 @@ namespace ModelGen.Models.Operators;
 
 /// <summary>
 /// exp of float64 lanes for arguments in [-708, 709], within about 2 ulp. Written out so that the JIT inlines it into
-/// the Bi-WKV scans: <see cref="Vector256.Exp(Vector256{double})"/> is a call per vector into generic CoreLib code
+/// the Bi-WKV scans: <c>Vector256.Exp</c> is a call per vector into generic CoreLib code
 /// that runs unoptimised until tiered compilation reaches it.
 /// </summary>
 internal static class ScanExp

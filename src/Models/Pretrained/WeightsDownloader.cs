@@ -58,6 +58,11 @@ public sealed class WeightsDownloader
     public string Ensure(PretrainedSource source, IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default) =>
         EnsureAsync(source, progress, cancellationToken).GetAwaiter().GetResult();
 
+    private static async Task<byte[]> HashAsync(FileHash hash, Stream file, CancellationToken cancellationToken) =>
+        hash.Kind == HashKind.Sha256
+            ? await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false)
+            : await MD5.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
+
     private static async Task VerifyAsync(string path, PretrainedSource source, CancellationToken cancellationToken)
     {
         if (source.Hash is not { } hash || VerificationStamp.IsCurrent(path, hash))
@@ -65,7 +70,7 @@ public sealed class WeightsDownloader
         string actual;
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, useAsync: true);
         await using (file.ConfigureAwait(false))
-            actual = Convert.ToHexStringLower(await CryptographicOperations.HashDataAsync(hash.Algorithm, file, cancellationToken).ConfigureAwait(false));
+            actual = Convert.ToHexString(await HashAsync(hash, file, cancellationToken).ConfigureAwait(false)).ToLowerInvariant();
         if (!hash.Matches(actual))
             throw new WeightFileException(path,
                 $"its {hash.AlgorithmName} is {actual}, but the published {source.FileName} has {hash.Describe()}: the file is damaged, "
@@ -158,7 +163,7 @@ public sealed class WeightsDownloader
             progress.Report(new DownloadProgress(source.FileName, received, total));
         if (hasher is not null && source.Hash is { } hash)
         {
-            var actual = Convert.ToHexStringLower(hasher.GetHashAndReset());
+            var actual = Convert.ToHexString(hasher.GetHashAndReset()).ToLowerInvariant();
             if (!hash.Matches(actual))
                 throw Failure(DownloadFailure.HashMismatch, source, destination,
                     $"The file downloaded from {source.Url} has {hash.AlgorithmName} {actual}, but the published {source.FileName} has {hash.Describe()}; "

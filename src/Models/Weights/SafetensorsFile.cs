@@ -23,16 +23,14 @@ public sealed class SafetensorsFile : ITensorSource
         _dataStart = dataStart;
         Entries = header.Entries;
         Metadata = header.Metadata;
-        Tensors = new OrderedDictionary<string, TensorInfo>(
-            header.Entries.Values.Select(e => KeyValuePair.Create(e.Name, new TensorInfo(e.Name, e.DType, e.Shape))),
-            StringComparer.Ordinal);
+        Tensors = header.Entries.Values.ToDictionary(e => e.Name, e => new TensorInfo(e.Name, e.DType, e.Shape), StringComparer.Ordinal);
     }
 
     public string Path { get; }
 
     public string Format => "safetensors";
 
-    /// <summary>The tensors by name, in header order, with their byte ranges in the data section.</summary>
+    /// <summary>The tensors by name (the format gives header order no meaning), with their byte ranges in the data section.</summary>
     public IReadOnlyDictionary<string, SafetensorsEntry> Entries { get; }
 
     /// <inheritdoc />

@@ -20,7 +20,7 @@ internal sealed class SafetensorsHeader
         Metadata = metadata;
     }
 
-    /// <summary>The tensor records by name, in header order.</summary>
+    /// <summary>The tensor records by name.</summary>
     public IReadOnlyDictionary<string, SafetensorsEntry> Entries { get; }
 
     public IReadOnlyDictionary<string, string> Metadata { get; }
@@ -36,7 +36,7 @@ internal sealed class SafetensorsHeader
         if (root.ValueKind != JsonValueKind.Object)
             throw Problem(path, $"the header is a JSON {Kind(root)}, not an object");
 
-        var entries = new OrderedDictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
+        var entries = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
         IReadOnlyDictionary<string, string>? metadata = null;
         // JsonDocument keeps every occurrence of a repeated key, so repeats are caught here.
         foreach (var property in root.EnumerateObject())

@@ -10,8 +10,11 @@ internal static class TensorBytes
 {
     private const long MaxPieceBytes = 1L << 30;
 
+    /// <summary>What <see cref="ForEachPiece"/> calls with each piece (a delegate type of its own: net8.0 has no Action over a span).</summary>
+    public delegate void PieceVisitor(Span<byte> piece, long offset);
+
     /// <summary>Calls <paramref name="visit"/> with each piece, a whole number of elements, and the byte offset of its start.</summary>
-    public static void ForEachPiece(Tensor tensor, Action<Span<byte>, long> visit)
+    public static void ForEachPiece(Tensor tensor, PieceVisitor visit)
     {
         var count = tensor.numel();
         if (count == 0)

@@ -19,7 +19,7 @@ internal static class GeneratorHarness
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToImmutableArray());
 
-    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> specs, string projectDirectory = ProjectDirectory, string rootNamespace = "Test.Models", bool trackSteps = false) =>
+    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> specs, string projectDirectory = ProjectDirectory, string rootNamespace = "Test.Models", bool trackSteps = false, string builtInSpecDirectory = "") =>
         CSharpGeneratorDriver.Create(
             [new ModelSpecGenerator().AsSourceGenerator()],
             specs,
@@ -28,6 +28,7 @@ internal static class GeneratorHarness
             {
                 ["build_property.RootNamespace"] = rootNamespace,
                 ["build_property.ProjectDir"] = projectDirectory,
+                ["build_property.ModelGenBuiltInSpecsDirectory"] = builtInSpecDirectory,
             }),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
@@ -44,6 +45,16 @@ internal static class GeneratorHarness
     public static (GeneratorDriverRunResult Result, Compilation Output) Run(IEnumerable<AdditionalText> specs, string projectDirectory)
     {
         var driver = CreateDriver(specs, projectDirectory).RunGeneratorsAndUpdateCompilation(CreateCompilation(), out var output, out _);
+        return (driver.GetRunResult(), output);
+    }
+
+    /// <summary>Runs the generator as in a project that references the ModelGen package: the repository's specs/ are its built-in specs.</summary>
+    public static (GeneratorDriverRunResult Result, Compilation Output) RunWithBuiltIns(IEnumerable<AdditionalText> specs, string projectDirectory)
+    {
+        var builtIns = Directory.EnumerateFiles(RepositoryPaths.Specs, "*.model.json", SearchOption.AllDirectories)
+            .Select(path => (AdditionalText)new InMemoryAdditionalText(path, File.ReadAllText(path)));
+        var driver = CreateDriver(specs.Concat(builtIns), projectDirectory, builtInSpecDirectory: RepositoryPaths.Specs)
+            .RunGeneratorsAndUpdateCompilation(CreateCompilation(), out var output, out _);
         return (driver.GetRunResult(), output);
     }
 

@@ -21,7 +21,7 @@ internal sealed class TorchArchive : IDisposable
     private readonly FileStream _stream;
     private readonly ZipArchive _zip;
     private readonly string _root;
-    private readonly Lock _readLock = new();
+    private readonly object _readLock = new();
 
     private TorchArchive(string path, FileStream stream, ZipArchive zip, string root, byte[] pickle)
     {
