@@ -205,6 +205,13 @@ namespace ModelGen.Models.Vitamin
 
         public override global::ModelGen.Models.Weights.CheckpointLayout CheckpointLayout => Checkpoints;
 
+        /// <summary>The published weights this variant can be initialised from, by tag (see <see cref="BackboneModule.LoadPretrained"/>).</summary>
+        public static global::System.Collections.Generic.IReadOnlyDictionary<string, global::ModelGen.Models.Pretrained.PretrainedSource> Pretrained { get; } = new global::System.Collections.Generic.Dictionary<string, global::ModelGen.Models.Pretrained.PretrainedSource>
+        {
+        };
+
+        public override global::System.Collections.Generic.IReadOnlyDictionary<string, global::ModelGen.Models.Pretrained.PretrainedSource> PretrainedSources => Pretrained;
+
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         internal static void RegisterWithModelZoo() => ModelZoo.Register(new ModelRegistration(typeof(VitaminSmallRwkvSam), VitaminSmallRwkvSamConfig.Default, Features, () => new VitaminSmallRwkvSam()));
     }
