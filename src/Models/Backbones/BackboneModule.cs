@@ -25,7 +25,13 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
 
     public abstract IReadOnlyList<FeatureInfo> FeatureInfo { get; }
 
-    public abstract IModelConfig Config { get; }
+    // Explicit, so that a generated class can declare a public Config of its own record type. A
+    // covariant override would give the type two public properties named Config, which TorchSharp's
+    // Module.to cannot handle (it indexes the public properties by name).
+    IModelConfig IBackbone.Config => ModelConfig;
+
+    /// <summary>The generated class's typed <c>Config</c>, for <see cref="IBackbone.Config"/>.</summary>
+    protected abstract IModelConfig ModelConfig { get; }
 
     /// <summary>The prefixes and alias schemes of the checkpoints this variant's weights come in (from its spec).</summary>
     public abstract CheckpointLayout CheckpointLayout { get; }

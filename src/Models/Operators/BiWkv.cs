@@ -41,7 +41,8 @@ public static class BiWkv
         foreach (var (name, t) in new[] { ("w", w), ("u", u), ("k", k), ("v", v) })
         {
             if (t.device_type != DeviceType.CPU)
-                throw new NotSupportedException($"BiWkv runs on the CPU only; {name} is on {t.device}.");
+                throw new NotSupportedException(
+                    $"BiWkv has a CPU implementation only (no CUDA kernel), so VITAMIN's RWKV layers run on the CPU only; {name} is on {t.device}.");
             if (t.dtype != k.dtype || (t.dtype != ScalarType.Float32 && t.dtype != ScalarType.Float64))
                 throw new ArgumentException(
                     $"BiWkv needs w, u, k, v all float32 or all float64; got {w.dtype}, {u.dtype}, {k.dtype}, {v.dtype}.");

@@ -159,7 +159,9 @@ namespace ModelGen.Models.OpenClip
         /// <summary>CLIP's attention pool; OVSAM applies it to RoI-pooled layer4 features of the pool's grid size.</summary>
         public AttentionPool2d Attnpool { get; }
 
-        public override OpenClipRN101Config Config => OpenClipRN101Config.Default;
+        public OpenClipRN101Config Config => OpenClipRN101Config.Default;
+
+        protected override IModelConfig ModelConfig => Config;
 
         public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;
 

@@ -142,7 +142,9 @@ namespace ModelGen.Models.OpenClip
         /// <summary>CLIP's attention pool; OVSAM applies it to RoI-pooled layer4 features of the pool's grid size.</summary>
         public AttentionPool2d Attnpool { get; }
 
-        public override OpenClipRN50Config Config => OpenClipRN50Config.Default;
+        public OpenClipRN50Config Config => OpenClipRN50Config.Default;
+
+        protected override IModelConfig ModelConfig => Config;
 
         public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;
 

@@ -97,8 +97,8 @@ namespace ModelGen.Models.OpenClip
         public OpenClipViTB16(bool? fix = null) : base(nameof(OpenClipViTB16))
         {
             Conv1 = nn.Conv2d(3, 768, kernel_size: 16, stride: 16, bias: false);
-            ClassEmbedding = new Parameter(randn(768).mul_(0.036084391824351615));
-            PositionalEmbedding = new Parameter(randn(197, 768).mul_(0.036084391824351615));
+            register_parameter("class_embedding", new Parameter(randn(768).mul_(0.036084391824351615)));
+            register_parameter("positional_embedding", new Parameter(randn(197, 768).mul_(0.036084391824351615)));
             LnPre = new ClipLayerNorm(768);
             Transformer = new ClipTransformer(
                 new ResidualAttentionBlock(dim: 768, numHeads: 12, mlpDim: 3072, quickGelu: true, layerScaleInit: null), // 0
@@ -114,10 +114,7 @@ namespace ModelGen.Models.OpenClip
                 new ResidualAttentionBlock(dim: 768, numHeads: 12, mlpDim: 3072, quickGelu: true, layerScaleInit: null), // 10
                 new ResidualAttentionBlock(dim: 768, numHeads: 12, mlpDim: 3072, quickGelu: true, layerScaleInit: null)); // 11
             LnPost = new ClipLayerNorm(768);
-            Proj = new Parameter(randn(768, 512).mul_(0.036084391824351615));
-            register_parameter("class_embedding", ClassEmbedding);
-            register_parameter("positional_embedding", PositionalEmbedding);
-            register_parameter("proj", Proj);
+            register_parameter("proj", new Parameter(randn(768, 512).mul_(0.036084391824351615)));
             register_module("conv1", Conv1);
             register_module("ln_pre", LnPre);
             register_module("transformer", Transformer);
@@ -127,10 +124,10 @@ namespace ModelGen.Models.OpenClip
 
         public Conv2d Conv1 { get; }
 
-        public Parameter ClassEmbedding { get; }
+        public Parameter ClassEmbedding => get_parameter("class_embedding")!;
 
         /// <summary>The (197, 768) embedding of the class token and the native 14x14 grid.</summary>
-        public Parameter PositionalEmbedding { get; }
+        public Parameter PositionalEmbedding => get_parameter("positional_embedding")!;
 
         public ClipLayerNorm LnPre { get; }
 
@@ -138,9 +135,11 @@ namespace ModelGen.Models.OpenClip
 
         public ClipLayerNorm LnPost { get; }
 
-        public Parameter Proj { get; }
+        public Parameter Proj => get_parameter("proj")!;
 
-        public override OpenClipViTB16Config Config => OpenClipViTB16Config.Default;
+        public OpenClipViTB16Config Config => OpenClipViTB16Config.Default;
+
+        protected override IModelConfig ModelConfig => Config;
 
         public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;
 

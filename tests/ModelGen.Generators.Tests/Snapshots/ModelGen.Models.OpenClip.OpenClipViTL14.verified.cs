@@ -97,8 +97,8 @@ namespace ModelGen.Models.OpenClip
         public OpenClipViTL14(bool? fix = null) : base(nameof(OpenClipViTL14))
         {
             Conv1 = nn.Conv2d(3, 1024, kernel_size: 14, stride: 14, bias: false);
-            ClassEmbedding = new Parameter(randn(1024).mul_(0.03125));
-            PositionalEmbedding = new Parameter(randn(257, 1024).mul_(0.03125));
+            register_parameter("class_embedding", new Parameter(randn(1024).mul_(0.03125)));
+            register_parameter("positional_embedding", new Parameter(randn(257, 1024).mul_(0.03125)));
             LnPre = new ClipLayerNorm(1024);
             Transformer = new ClipTransformer(
                 new ResidualAttentionBlock(dim: 1024, numHeads: 16, mlpDim: 4096, quickGelu: true, layerScaleInit: null), // 0
@@ -126,10 +126,7 @@ namespace ModelGen.Models.OpenClip
                 new ResidualAttentionBlock(dim: 1024, numHeads: 16, mlpDim: 4096, quickGelu: true, layerScaleInit: null), // 22
                 new ResidualAttentionBlock(dim: 1024, numHeads: 16, mlpDim: 4096, quickGelu: true, layerScaleInit: null)); // 23
             LnPost = new ClipLayerNorm(1024);
-            Proj = new Parameter(randn(1024, 768).mul_(0.03125));
-            register_parameter("class_embedding", ClassEmbedding);
-            register_parameter("positional_embedding", PositionalEmbedding);
-            register_parameter("proj", Proj);
+            register_parameter("proj", new Parameter(randn(1024, 768).mul_(0.03125)));
             register_module("conv1", Conv1);
             register_module("ln_pre", LnPre);
             register_module("transformer", Transformer);
@@ -139,10 +136,10 @@ namespace ModelGen.Models.OpenClip
 
         public Conv2d Conv1 { get; }
 
-        public Parameter ClassEmbedding { get; }
+        public Parameter ClassEmbedding => get_parameter("class_embedding")!;
 
         /// <summary>The (257, 1024) embedding of the class token and the native 16x16 grid.</summary>
-        public Parameter PositionalEmbedding { get; }
+        public Parameter PositionalEmbedding => get_parameter("positional_embedding")!;
 
         public ClipLayerNorm LnPre { get; }
 
@@ -150,9 +147,11 @@ namespace ModelGen.Models.OpenClip
 
         public ClipLayerNorm LnPost { get; }
 
-        public Parameter Proj { get; }
+        public Parameter Proj => get_parameter("proj")!;
 
-        public override OpenClipViTL14Config Config => OpenClipViTL14Config.Default;
+        public OpenClipViTL14Config Config => OpenClipViTL14Config.Default;
+
+        protected override IModelConfig ModelConfig => Config;
 
         public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;
 

@@ -101,7 +101,7 @@ namespace ModelGen.Models.Sam
         public SamVitB(bool? fix = null) : base(nameof(SamVitB))
         {
             PatchEmbed = new SamPatchEmbed(inChans: 3, embedDim: 768, patchSize: 16);
-            PosEmbed = new Parameter(zeros(1, 64, 64, 768));
+            register_parameter("pos_embed", new Parameter(zeros(1, 64, 64, 768)));
             Blocks = new ModuleList<SamBlock>(
                 new SamBlock(dim: 768, numHeads: 12, mlpDim: 3072, qkvBias: true, useRelPos: true, normEps: 1E-06, windowSize: 14, relPosSize: 14), // 0: window
                 new SamBlock(dim: 768, numHeads: 12, mlpDim: 3072, qkvBias: true, useRelPos: true, normEps: 1E-06, windowSize: 14, relPosSize: 14), // 1: window
@@ -121,7 +121,6 @@ namespace ModelGen.Models.Sam
                 ("2", nn.Conv2d(256, 256, kernel_size: 3, padding: 1, bias: false)),
                 ("3", new LayerNorm2d(256, eps: 1E-06)));
             register_module("patch_embed", PatchEmbed);
-            register_parameter("pos_embed", PosEmbed);
             register_module("blocks", Blocks);
             register_module("neck", Neck);
             ApplyFreezing(fix ?? Config.Fix, frozenParts: global::System.Array.Empty<nn.Module>(), untrainedParameters: global::System.Array.Empty<Parameter>());
@@ -129,13 +128,15 @@ namespace ModelGen.Models.Sam
 
         public SamPatchEmbed PatchEmbed { get; }
 
-        public Parameter PosEmbed { get; }
+        public Parameter PosEmbed => get_parameter("pos_embed")!;
 
         public ModuleList<SamBlock> Blocks { get; }
 
         public Sequential Neck { get; }
 
-        public override SamVitBConfig Config => SamVitBConfig.Default;
+        public SamVitBConfig Config => SamVitBConfig.Default;
+
+        protected override IModelConfig ModelConfig => Config;
 
         public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;
 

@@ -117,7 +117,7 @@ namespace ModelGen.Models.Vitamin
                     new MbConvLNBlock(inChannels: 256, outChannels: 256, stride: 1, midChannels: 1024, normEps: 1E-06), // conv_stages.1.2
                     new MbConvLNBlock(inChannels: 256, outChannels: 256, stride: 1, midChannels: 1024, normEps: 1E-06))); // conv_stages.1.3
             ConvFinalPool = new StridedConv(inChannels: 256, outChannels: 768, normEps: 1E-06);
-            PosEmbed = new Parameter(nn.init.trunc_normal_(empty(1, 4096, 768), std: 0.02));
+            register_parameter("pos_embed", new Parameter(nn.init.trunc_normal_(empty(1, 4096, 768), std: 0.02)));
             Layers = new ModuleList<nn.Module<Tensor, Tensor>>(
                 new RwkvBlock(channels: 768, hiddenChannels: 1536, normEps: 1E-06, layerId: 0, layerCount: 14), // 0
                 new RwkvBlock(channels: 768, hiddenChannels: 1536, normEps: 1E-06, layerId: 1, layerCount: 14), // 1
@@ -134,7 +134,6 @@ namespace ModelGen.Models.Vitamin
                 new RwkvBlock(channels: 768, hiddenChannels: 1536, normEps: 1E-06, layerId: 12, layerCount: 14), // 12
                 new RwkvBlock(channels: 768, hiddenChannels: 1536, normEps: 1E-06, layerId: 13, layerCount: 14)); // 13
             FinalNorm = nn.LayerNorm(768, eps: 1E-06);
-            register_parameter("pos_embed", PosEmbed);
             register_module("stem", Stem);
             register_module("conv_stages", ConvStages);
             register_module("conv_final_pool", ConvFinalPool);
@@ -150,14 +149,16 @@ namespace ModelGen.Models.Vitamin
         public StridedConv ConvFinalPool { get; }
 
         /// <summary>Position embedding, (1, 64*64, 768), resized to other token grids.</summary>
-        public Parameter PosEmbed { get; }
+        public Parameter PosEmbed => get_parameter("pos_embed")!;
 
         /// <summary>The token layers: 0 RwkvBlock, 1 RwkvBlock, 2 RwkvBlock, 3 RwkvBlock, 4 RwkvBlock, 5 RwkvBlock, 6 RwkvBlock, 7 RwkvBlock, 8 RwkvBlock, 9 RwkvBlock, 10 RwkvBlock, 11 RwkvBlock, 12 RwkvBlock, 13 RwkvBlock. Each maps an NHWC token map to one of the same shape.</summary>
         public ModuleList<nn.Module<Tensor, Tensor>> Layers { get; }
 
         public LayerNorm FinalNorm { get; }
 
-        public override VitaminBaseRwkvConfig Config => VitaminBaseRwkvConfig.Default;
+        public VitaminBaseRwkvConfig Config => VitaminBaseRwkvConfig.Default;
+
+        protected override IModelConfig ModelConfig => Config;
 
         public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;
 

@@ -152,7 +152,9 @@ namespace ModelGen.Models.Vitamin
 
         public LayerNorm FinalNorm { get; }
 
-        public override VitaminSmallRwkvSamConfig Config => VitaminSmallRwkvSamConfig.Default;
+        public VitaminSmallRwkvSamConfig Config => VitaminSmallRwkvSamConfig.Default;
+
+        protected override IModelConfig ModelConfig => Config;
 
         public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;
 

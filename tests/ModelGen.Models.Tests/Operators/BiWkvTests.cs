@@ -233,6 +233,18 @@ public class BiWkvTests
         Assert.Throws<ArgumentException>(() => BiWkv.Apply(w[..1], u, k, v));
     }
 
+    [Fact]
+    public void RejectsTensorsOffTheCpu_NamingTheLimitation()
+    {
+        using var scope = NewDisposeScope();
+        var meta = new Device(DeviceType.META);
+        var (w, u, k, v) = RandomInputs(batch: 1, tokens: 3, channels: 2, keyScale: 1, seed: 52);
+
+        var error = Assert.Throws<NotSupportedException>(() => BiWkv.Apply(w, u, k.to(meta), v.to(meta)));
+        Assert.Contains("CPU implementation only", error.Message);
+        Assert.Contains("k is on meta", error.Message);
+    }
+
     private static (Tensor W, Tensor U, Tensor K, Tensor V) RandomInputs(
         int batch, int tokens, int channels, double keyScale, int seed)
     {

@@ -79,7 +79,9 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line("/// <summary>CLIP's attention pool; OVSAM applies it to RoI-pooled layer4 features of the pool's grid size.</summary>");
             writer.Line("public AttentionPool2d Attnpool { get; }");
             writer.Line();
-            writer.Line($"public override {config} Config => {config}.Default;");
+            writer.Line($"public {config} Config => {config}.Default;");
+            writer.Line();
+            writer.Line("protected override IModelConfig ModelConfig => Config;");
             writer.Line();
             writer.Line("public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;");
             writer.Line();

@@ -32,8 +32,8 @@ namespace ModelGen.Generators.Families.OpenClip
 
             BackboneMembersEmitter.OpenConstructor(writer, unit);
             writer.Line($"Conv1 = nn.Conv2d(3, {shape.Width}, kernel_size: {shape.PatchSize}, stride: {shape.PatchSize}, bias: false);");
-            writer.Line($"ClassEmbedding = new Parameter(randn({shape.Width}).mul_({scale}));");
-            writer.Line($"PositionalEmbedding = new Parameter(randn({shape.Grid * shape.Grid + 1}, {shape.Width}).mul_({scale}));");
+            writer.Line($"register_parameter(\"class_embedding\", new Parameter(randn({shape.Width}).mul_({scale})));");
+            writer.Line($"register_parameter(\"positional_embedding\", new Parameter(randn({shape.Grid * shape.Grid + 1}, {shape.Width}).mul_({scale})));");
             writer.Line($"LnPre = new ClipLayerNorm({shape.Width});");
             writer.Line("Transformer = new ClipTransformer(").Indent();
             var layerScale = shape.LsInitValue is double init ? CSharpLiterals.Number(init) : "null";
@@ -44,10 +44,7 @@ namespace ModelGen.Generators.Families.OpenClip
             }
             writer.Outdent();
             writer.Line($"LnPost = new ClipLayerNorm({shape.Width});");
-            writer.Line($"Proj = new Parameter(randn({shape.Width}, {shape.OutputDim}).mul_({scale}));");
-            writer.Line("register_parameter(\"class_embedding\", ClassEmbedding);");
-            writer.Line("register_parameter(\"positional_embedding\", PositionalEmbedding);");
-            writer.Line("register_parameter(\"proj\", Proj);");
+            writer.Line($"register_parameter(\"proj\", new Parameter(randn({shape.Width}, {shape.OutputDim}).mul_({scale})));");
             writer.Line("register_module(\"conv1\", Conv1);");
             writer.Line("register_module(\"ln_pre\", LnPre);");
             writer.Line("register_module(\"transformer\", Transformer);");
@@ -58,10 +55,10 @@ namespace ModelGen.Generators.Families.OpenClip
 
             writer.Line("public Conv2d Conv1 { get; }");
             writer.Line();
-            writer.Line("public Parameter ClassEmbedding { get; }");
+            writer.Line("public Parameter ClassEmbedding => get_parameter(\"class_embedding\")!;");
             writer.Line();
             writer.Line($"/// <summary>The ({shape.Grid * shape.Grid + 1}, {shape.Width}) embedding of the class token and the native {shape.Grid}x{shape.Grid} grid.</summary>");
-            writer.Line("public Parameter PositionalEmbedding { get; }");
+            writer.Line("public Parameter PositionalEmbedding => get_parameter(\"positional_embedding\")!;");
             writer.Line();
             writer.Line("public ClipLayerNorm LnPre { get; }");
             writer.Line();
@@ -69,9 +66,11 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line();
             writer.Line("public ClipLayerNorm LnPost { get; }");
             writer.Line();
-            writer.Line("public Parameter Proj { get; }");
+            writer.Line("public Parameter Proj => get_parameter(\"proj\")!;");
             writer.Line();
-            writer.Line($"public override {config} Config => {config}.Default;");
+            writer.Line($"public {config} Config => {config}.Default;");
+            writer.Line();
+            writer.Line("protected override IModelConfig ModelConfig => Config;");
             writer.Line();
             writer.Line("public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;");
             writer.Line();

@@ -33,7 +33,7 @@ namespace ModelGen.Generators.Families.SamVit
 
             BackboneMembersEmitter.OpenConstructor(writer, unit);
             writer.Line($"PatchEmbed = new SamPatchEmbed(inChans: {shape.InChans}, embedDim: {shape.EmbedDim}, patchSize: {shape.PatchSize});");
-            writer.Line($"PosEmbed = new Parameter(zeros(1, {shape.Grid}, {shape.Grid}, {shape.EmbedDim}));");
+            writer.Line($"register_parameter(\"pos_embed\", new Parameter(zeros(1, {shape.Grid}, {shape.Grid}, {shape.EmbedDim})));");
             writer.Line("Blocks = new ModuleList<SamBlock>(").Indent();
             for (var b = 0; b < shape.Depth; b++)
             {
@@ -51,7 +51,6 @@ namespace ModelGen.Generators.Families.SamVit
             writer.Line($"(\"3\", new LayerNorm2d({shape.OutChans}, eps: {CSharpLiterals.Number(shape.NormEps)})));");
             writer.Outdent();
             writer.Line("register_module(\"patch_embed\", PatchEmbed);");
-            writer.Line("register_parameter(\"pos_embed\", PosEmbed);");
             writer.Line("register_module(\"blocks\", Blocks);");
             writer.Line("register_module(\"neck\", Neck);");
             BackboneMembersEmitter.ApplyFreezing(writer);
@@ -60,13 +59,15 @@ namespace ModelGen.Generators.Families.SamVit
 
             writer.Line("public SamPatchEmbed PatchEmbed { get; }");
             writer.Line();
-            writer.Line("public Parameter PosEmbed { get; }");
+            writer.Line("public Parameter PosEmbed => get_parameter(\"pos_embed\")!;");
             writer.Line();
             writer.Line("public ModuleList<SamBlock> Blocks { get; }");
             writer.Line();
             writer.Line("public Sequential Neck { get; }");
             writer.Line();
-            writer.Line($"public override {config} Config => {config}.Default;");
+            writer.Line($"public {config} Config => {config}.Default;");
+            writer.Line();
+            writer.Line("protected override IModelConfig ModelConfig => Config;");
             writer.Line();
             writer.Line("public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;");
             writer.Line();

@@ -51,7 +51,7 @@ namespace ModelGen.Generators.Families.Vitamin
             writer.Outdent();
             writer.Line($"ConvFinalPool = new StridedConv(inChannels: {shape.EmbedDims[1]}, outChannels: {shape.EmbedDim}, normEps: {eps});");
             if (shape.WithPosEmbd)
-                writer.Line($"PosEmbed = new Parameter(nn.init.trunc_normal_(empty(1, {shape.PosEmbedHeight * shape.PosEmbedWidth}, {shape.EmbedDim}), std: 0.02));");
+                writer.Line($"register_parameter(\"pos_embed\", new Parameter(nn.init.trunc_normal_(empty(1, {shape.PosEmbedHeight * shape.PosEmbedWidth}, {shape.EmbedDim}), std: 0.02)));");
             writer.Line("Layers = new ModuleList<nn.Module<Tensor, Tensor>>(").Indent();
             for (var i = 0; i < kinds.Count; i++)
                 writer.Line($"{LayerConstruction(shape, kinds[i], i, eps)}{(i == kinds.Count - 1 ? ");" : ",")} // {i}");
@@ -59,8 +59,6 @@ namespace ModelGen.Generators.Families.Vitamin
             writer.Line($"FinalNorm = nn.LayerNorm({shape.EmbedDim}, eps: {eps});");
             if (shape.AdditionalFinalLayers)
                 writer.Line($"FinalLayer = new MbConvLNBlock(inChannels: {shape.EmbedDim}, outChannels: {shape.EmbedDim * 2}, stride: 2, midChannels: {shape.FinalLayerMid}, normEps: {eps});");
-            if (shape.WithPosEmbd)
-                writer.Line("register_parameter(\"pos_embed\", PosEmbed);");
             writer.Line("register_module(\"stem\", Stem);");
             writer.Line("register_module(\"conv_stages\", ConvStages);");
             writer.Line("register_module(\"conv_final_pool\", ConvFinalPool);");
@@ -81,7 +79,7 @@ namespace ModelGen.Generators.Families.Vitamin
             if (shape.WithPosEmbd)
             {
                 writer.Line($"/// <summary>Position embedding, (1, {shape.PosEmbedHeight}*{shape.PosEmbedWidth}, {shape.EmbedDim}), resized to other token grids.</summary>");
-                writer.Line("public Parameter PosEmbed { get; }");
+                writer.Line("public Parameter PosEmbed => get_parameter(\"pos_embed\")!;");
                 writer.Line();
             }
             writer.Line($"/// <summary>The token layers: {string.Join(", ", kinds.Select((k, i) => $"{i} {k}"))}. Each maps an NHWC token map to one of the same shape.</summary>");
@@ -94,7 +92,9 @@ namespace ModelGen.Generators.Families.Vitamin
                 writer.Line("public MbConvLNBlock FinalLayer { get; }");
                 writer.Line();
             }
-            writer.Line($"public override {config} Config => {config}.Default;");
+            writer.Line($"public {config} Config => {config}.Default;");
+            writer.Line();
+            writer.Line("protected override IModelConfig ModelConfig => Config;");
             writer.Line();
             writer.Line("public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;");
             writer.Line();

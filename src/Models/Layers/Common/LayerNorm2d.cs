@@ -18,8 +18,6 @@ public sealed class LayerNorm2d : ExplicitModule<Tensor, Tensor>
         register_parameter("bias", new Parameter(zeros(channels)));
     }
 
-    // Looked up rather than kept: module.to(dtype or device) replaces registered parameters and
-    // would leave a stored reference pointing at a disposed tensor.
     public Parameter Weight => get_parameter("weight")!;
 
     public Parameter Bias => get_parameter("bias")!;

@@ -19,12 +19,11 @@ public sealed class AttentionPool2d : ExplicitModule<Tensor, Tensor>
     {
         _numHeads = numHeads;
         SpacialDim = spacialDim;
-        PositionalEmbedding = new Parameter(randn(spacialDim * spacialDim + 1, embedDim).div_(Math.Sqrt(embedDim)));
+        register_parameter("positional_embedding", new Parameter(randn(spacialDim * spacialDim + 1, embedDim).div_(Math.Sqrt(embedDim))));
         KProj = nn.Linear(embedDim, embedDim);
         QProj = nn.Linear(embedDim, embedDim);
         VProj = nn.Linear(embedDim, embedDim);
         CProj = nn.Linear(embedDim, outputDim);
-        register_parameter("positional_embedding", PositionalEmbedding);
         register_module("k_proj", KProj);
         register_module("q_proj", QProj);
         register_module("v_proj", VProj);
@@ -38,7 +37,7 @@ public sealed class AttentionPool2d : ExplicitModule<Tensor, Tensor>
 
     public long SpacialDim { get; }
 
-    public Parameter PositionalEmbedding { get; }
+    public Parameter PositionalEmbedding => get_parameter("positional_embedding")!;
 
     public Linear KProj { get; }
 

@@ -17,15 +17,13 @@ public sealed class ClipLayerNorm : ExplicitModule<Tensor, Tensor>
     public ClipLayerNorm(long dim) : base(nameof(ClipLayerNorm))
     {
         _normalizedShape = [dim];
-        Weight = new Parameter(ones(dim));
-        Bias = new Parameter(zeros(dim));
-        register_parameter("weight", Weight);
-        register_parameter("bias", Bias);
+        register_parameter("weight", new Parameter(ones(dim)));
+        register_parameter("bias", new Parameter(zeros(dim)));
     }
 
-    public Parameter Weight { get; }
+    public Parameter Weight => get_parameter("weight")!;
 
-    public Parameter Bias { get; }
+    public Parameter Bias => get_parameter("bias")!;
 
     public override Tensor forward(Tensor x)
     {

@@ -19,19 +19,17 @@ public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>
     {
         _numHeads = numHeads;
         _scale = 1.0 / Math.Sqrt(dim / numHeads);
-        InProjWeight = new Parameter(empty(3 * dim, dim));
-        InProjBias = new Parameter(zeros(3 * dim));
+        register_parameter("in_proj_weight", new Parameter(empty(3 * dim, dim)));
+        register_parameter("in_proj_bias", new Parameter(zeros(3 * dim)));
         OutProj = nn.Linear(dim, dim);
         nn.init.xavier_uniform_(InProjWeight);
         nn.init.zeros_(OutProj.bias!);
-        register_parameter("in_proj_weight", InProjWeight);
-        register_parameter("in_proj_bias", InProjBias);
         register_module("out_proj", OutProj);
     }
 
-    public Parameter InProjWeight { get; }
+    public Parameter InProjWeight => get_parameter("in_proj_weight")!;
 
-    public Parameter InProjBias { get; }
+    public Parameter InProjBias => get_parameter("in_proj_bias")!;
 
     public Linear OutProj { get; }
 

@@ -10,11 +10,10 @@ public sealed class LayerScale : ExplicitModule<Tensor, Tensor>
 {
     public LayerScale(long dim, double initValue) : base(nameof(LayerScale))
     {
-        Gamma = new Parameter(full(dim, initValue));
-        register_parameter("gamma", Gamma);
+        register_parameter("gamma", new Parameter(full(dim, initValue)));
     }
 
-    public Parameter Gamma { get; }
+    public Parameter Gamma => get_parameter("gamma")!;
 
     public override Tensor forward(Tensor x) => x * Gamma;
 }

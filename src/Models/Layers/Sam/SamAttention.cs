@@ -41,8 +41,6 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>
 
     public Linear Proj { get; }
 
-    // Looked up rather than kept: module.to(dtype or device) replaces registered parameters and
-    // would leave a stored reference pointing at a disposed tensor.
     public Parameter? RelPosH => get_parameter("rel_pos_h");
 
     public Parameter? RelPosW => get_parameter("rel_pos_w");

@@ -17,21 +17,19 @@ public sealed class ChannelMix : ExplicitModule<Tensor, Tensor>
     public ChannelMix(long channels, long hiddenChannels, long layerId, long layerCount) : base(nameof(ChannelMix))
     {
         var fromOne = RwkvFancyInit.RatioOneToAlmostZero(layerId, layerCount);
-        SpatialMixK = new Parameter(RwkvFancyInit.Mix(channels, fromOne));
-        SpatialMixR = new Parameter(RwkvFancyInit.Mix(channels, fromOne));
+        register_parameter("spatial_mix_k", new Parameter(RwkvFancyInit.Mix(channels, fromOne)));
+        register_parameter("spatial_mix_r", new Parameter(RwkvFancyInit.Mix(channels, fromOne)));
         Key = nn.Linear(channels, hiddenChannels, hasBias: false);
         Receptance = nn.Linear(channels, channels, hasBias: false);
         Value = nn.Linear(hiddenChannels, channels, hasBias: false);
-        register_parameter("spatial_mix_k", SpatialMixK);
-        register_parameter("spatial_mix_r", SpatialMixR);
         register_module("key", Key);
         register_module("receptance", Receptance);
         register_module("value", Value);
     }
 
-    public Parameter SpatialMixK { get; }
+    public Parameter SpatialMixK => get_parameter("spatial_mix_k")!;
 
-    public Parameter SpatialMixR { get; }
+    public Parameter SpatialMixR => get_parameter("spatial_mix_r")!;
 
     public Linear Key { get; }
 

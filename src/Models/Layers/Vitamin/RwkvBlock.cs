@@ -17,23 +17,21 @@ public sealed class RwkvBlock : ExplicitModule<Tensor, Tensor>
     /// <param name="layerId">The layer's index among <paramref name="layerCount"/> token layers (upstream's layer_id and total_layers).</param>
     public RwkvBlock(long channels, long hiddenChannels, double normEps, long layerId, long layerCount) : base(nameof(RwkvBlock))
     {
-        LayerScale1 = new Parameter(full(channels, LayerScaleInit));
-        LayerScale2 = new Parameter(full(channels, LayerScaleInit));
+        register_parameter("layer_scale_1", new Parameter(full(channels, LayerScaleInit)));
+        register_parameter("layer_scale_2", new Parameter(full(channels, LayerScaleInit)));
         Norm1 = nn.LayerNorm(channels, eps: normEps);
         Norm2 = nn.LayerNorm(channels, eps: normEps);
         Attn = new SpatialMix(channels, layerId, layerCount);
         Mlp = new ChannelMix(channels, hiddenChannels, layerId, layerCount);
-        register_parameter("layer_scale_1", LayerScale1);
-        register_parameter("layer_scale_2", LayerScale2);
         register_module("norm1", Norm1);
         register_module("norm2", Norm2);
         register_module("attn", Attn);
         register_module("mlp", Mlp);
     }
 
-    public Parameter LayerScale1 { get; }
+    public Parameter LayerScale1 => get_parameter("layer_scale_1")!;
 
-    public Parameter LayerScale2 { get; }
+    public Parameter LayerScale2 => get_parameter("layer_scale_2")!;
 
     public LayerNorm Norm1 { get; }
 

@@ -18,35 +18,30 @@ public sealed class SpatialMix : ExplicitModule<Tensor, Tensor>
     public SpatialMix(long channels, long layerId, long layerCount) : base(nameof(SpatialMix))
     {
         var fromOne = RwkvFancyInit.RatioOneToAlmostZero(layerId, layerCount);
-        SpatialDecay = new Parameter(RwkvFancyInit.SpatialDecay(channels, layerId, layerCount));
-        SpatialFirst = new Parameter(RwkvFancyInit.SpatialFirst(channels));
-        SpatialMixK = new Parameter(RwkvFancyInit.Mix(channels, fromOne));
-        SpatialMixV = new Parameter(RwkvFancyInit.Mix(channels, fromOne, 0.3 * RwkvFancyInit.RatioZeroToOne(layerId, layerCount)));
-        SpatialMixR = new Parameter(RwkvFancyInit.Mix(channels, 0.5 * fromOne));
+        register_parameter("spatial_decay", new Parameter(RwkvFancyInit.SpatialDecay(channels, layerId, layerCount)));
+        register_parameter("spatial_first", new Parameter(RwkvFancyInit.SpatialFirst(channels)));
+        register_parameter("spatial_mix_k", new Parameter(RwkvFancyInit.Mix(channels, fromOne)));
+        register_parameter("spatial_mix_v", new Parameter(RwkvFancyInit.Mix(channels, fromOne, 0.3 * RwkvFancyInit.RatioZeroToOne(layerId, layerCount))));
+        register_parameter("spatial_mix_r", new Parameter(RwkvFancyInit.Mix(channels, 0.5 * fromOne)));
         Key = nn.Linear(channels, channels, hasBias: false);
         Value = nn.Linear(channels, channels, hasBias: false);
         Receptance = nn.Linear(channels, channels, hasBias: false);
         Output = nn.Linear(channels, channels, hasBias: false);
-        register_parameter("spatial_decay", SpatialDecay);
-        register_parameter("spatial_first", SpatialFirst);
-        register_parameter("spatial_mix_k", SpatialMixK);
-        register_parameter("spatial_mix_v", SpatialMixV);
-        register_parameter("spatial_mix_r", SpatialMixR);
         register_module("key", Key);
         register_module("value", Value);
         register_module("receptance", Receptance);
         register_module("output", Output);
     }
 
-    public Parameter SpatialDecay { get; }
+    public Parameter SpatialDecay => get_parameter("spatial_decay")!;
 
-    public Parameter SpatialFirst { get; }
+    public Parameter SpatialFirst => get_parameter("spatial_first")!;
 
-    public Parameter SpatialMixK { get; }
+    public Parameter SpatialMixK => get_parameter("spatial_mix_k")!;
 
-    public Parameter SpatialMixV { get; }
+    public Parameter SpatialMixV => get_parameter("spatial_mix_v")!;
 
-    public Parameter SpatialMixR { get; }
+    public Parameter SpatialMixR => get_parameter("spatial_mix_r")!;
 
     public Linear Key { get; }
 
