@@ -3,124 +3,138 @@ using System.Globalization;
 using System.Reflection;
 using ModelGen.Models.Backbones;
 using ModelGen.Models.Pretrained;
-using ModelGen.Models.Weights;
 using static TorchSharp.torch;
 
 namespace ModelGen.Cli;
 
+/// <summary><c>list</c>, <c>describe</c> and <c>run</c>. User errors are thrown as <see cref="UserError"/> before any model is built.</summary>
 internal static class BackboneCommands
 {
     public static int List(TextWriter output)
     {
-        output.WriteLine($"{"name",-26} {"family",-16} outputs (name:channels/stride)");
+        output.WriteLine($"{"name",-26} {"family",-16} {"parameters",13}  outputs (name:channels/stride)");
         foreach (var registration in ModelZoo.All)
-            output.WriteLine($"{registration.Name,-26} {registration.Config.Family,-16} {Outputs(registration.FeatureInfo)}");
-        return 0;
+            output.WriteLine($"{registration.Name,-26} {registration.Config.Family,-16} {Count(MetaModel.Inspect(registration, m => m.ParameterCount)),13}  {Outputs(registration.FeatureInfo)}");
+        return ExitCodes.Success;
     }
 
-    public static int Describe(TextWriter output, string name, WeightsChoice? weights = null)
+    public static int Describe(TextWriter output, StepProgress progress, string name, WeightsChoice? weightsOptions = null)
     {
-        if (!TryDescribe(output, name, out var registration))
-            return 1;
+        var registration = ArgumentChecks.Model(name);
+        var weights = ArgumentChecks.Weights(weightsOptions, registration);
+
         output.WriteLine($"{registration.Name} ({registration.Config.Family}, from {registration.Config.SpecPath})");
         output.WriteLine("config:");
         foreach (var property in registration.Config.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
             if (property.Name is not (nameof(IModelConfig.Name) or nameof(IModelConfig.Family) or nameof(IModelConfig.SpecPath)))
                 output.WriteLine($"  {property.Name,-22} {Format(property.GetValue(registration.Config))}");
         output.WriteLine($"outputs: {Outputs(registration.FeatureInfo)}");
+        output.WriteLine($"native input: {ArgumentChecks.NativeSize(registration)} px; --size takes multiples of {ArgumentChecks.SizeMultiple(registration)} up to {ArgumentChecks.MaxSize}");
         output.WriteLine(registration.Pretrained.Count == 0
             ? "pretrained: none declared"
             : "pretrained: " + string.Join("; ", registration.Pretrained.Values.Select(s => $"{s.Tag} ({s.FileName}, {s.License ?? "licence not stated"}, {s.Url})")));
-        using var model = registration.Factory(null);
-        output.WriteLine($"parameters: {model.Module.parameters().Sum(p => p.numel()).ToString("N0", CultureInfo.InvariantCulture)}");
-        return weights is null ? 0 : LoadWeights(output, model, weights) ? 0 : 1;
+        var (preprocessing, origin) = InputPreprocessing.For(registration, weights?.Pretrained);
+        output.WriteLine($"preprocessing: {preprocessing} ({origin})");
+        output.WriteLine($"parameters: {Count(MetaModel.Inspect(registration, m => m.ParameterCount))}");
+        if (weights is null)
+            return ExitCodes.Success;
+
+        using var model = progress.Run($"building {registration.Name}", _ => registration.Factory(null));
+        output.WriteLine($"weights: {LoadWeights(progress, model, weights)}");
+        return ExitCodes.Success;
     }
 
-    public static int Run(TextWriter output, RunOptions options)
+    public static int Run(TextWriter output, StepProgress progress, RunOptions options)
     {
-        if (!TryDescribe(output, options.Name, out var registration))
-            return 1;
+        var registration = ArgumentChecks.Model(options.Name);
+        var size = ArgumentChecks.Size(options.Size, registration);
+        ArgumentChecks.Threads(options.Threads);
+        ArgumentChecks.Repeat(options.Repeat);
+        var weights = ArgumentChecks.Weights(options.Weights, registration);
+        if (options.Image is not null && options.Pattern)
+            throw UserError.Usage("give --image or --pattern, not both.");
+        if (options.SaveFeatures is { } folder)
+            ArgumentChecks.OutputFolder(folder, "--save-features");
+        var (preprocessing, origin) = InputPreprocessing.For(registration, weights?.Pretrained);
+        using var input = Input(options, size, preprocessing, out var source);
+
         if (options.Threads is int threads)
             set_num_threads(threads);
-
-        var size = options.Size ?? NativeSize(registration.Config);
         var clock = Stopwatch.StartNew();
-        using var model = registration.Factory(null);
+        using var model = progress.Run($"building {registration.Name}", _ => registration.Factory(null));
         var buildTime = clock.Elapsed;
-        var weights = WeightsChoice.From(options);
-        if (weights is not null && !LoadWeights(output, model, weights))
-            return 1;
+        var report = weights is null ? null : LoadWeights(progress, model, weights);
 
-        using var images = options.Image is null ? ImageInput.Pattern(size) : ImageInput.Load(options.Image, size);
-        output.WriteLine($"{registration.Name}: {model.Module.parameters().Sum(p => p.numel()).ToString("N0", CultureInfo.InvariantCulture)} parameters, built in {buildTime.TotalSeconds:F2} s{(weights is null ? " (random weights)" : $", weights from {weights.Describe()}")}");
-        output.WriteLine($"input: [{string.Join(", ", images.shape)}] from {(options.Image is null ? "a generated test pattern" : options.Image.Name)}");
+        output.WriteLine($"{registration.Name}: {Count(model.ParameterCount)} parameters, built in {buildTime.TotalSeconds:F2} s{(weights is null ? " (random weights)" : $", weights from {weights.Describe()}")}");
+        if (report is not null)
+            output.WriteLine($"weights: {report}");
+        output.WriteLine($"input: [{string.Join(", ", input.Batch.shape)}] from {source}, {input.ContentWidth}x{input.ContentHeight} padded to {size}x{size}");
+        output.WriteLine($"preprocessing: {preprocessing} ({origin})");
 
         using var _ = no_grad();
+        clock.Restart();
+        using var features = progress.Run("first forward (warm-up)", _ => model.Forward(input.Batch));
+        var warmUp = clock.Elapsed.TotalMilliseconds;
+        foreach (var (info, feature) in features.Features.Zip(features))
+            output.WriteLine($"  {info.Name,-10} [{string.Join(", ", feature.shape)}]  channels {info.Channels}, stride {info.Reduction}, mean {feature.mean().item<float>():F4}, std {feature.std().item<float>():F4}");
+        output.WriteLine($"first forward (warm-up): {warmUp:F0} ms");
+
+        var times = progress.Run($"{options.Repeat} timed forwards", task => TimedForwards(model, input.Batch, options.Repeat, task));
+        output.WriteLine(times.Count == 0
+            ? "no timed forwards (--repeat 0)"
+            : $"forward over {times.Count} runs: median {times[times.Count / 2]:F0} ms, min {times[0]:F0} ms ({get_num_threads()} threads)");
+
+        if (options.SaveFeatures is { } target)
+            foreach (var file in progress.Run("saving features", _ => FeatureImages.Save(target, input, features)))
+                output.WriteLine($"wrote {file}");
+        return ExitCodes.Success;
+    }
+
+    private static ModelInput Input(RunOptions options, int size, Preprocessing preprocessing, out string source)
+    {
+        source = options.Image is not null ? options.Image.Name : options.Pattern ? "a generated test pattern" : InputPictures.SampleDescription;
+        using var picture = options.Image is not null ? InputPictures.File(options.Image)
+            : options.Pattern ? InputPictures.Pattern(size)
+            : InputPictures.Sample();
+        return ModelInput.From(picture, size, preprocessing);
+    }
+
+    /// <summary>The times of <paramref name="count"/> forwards in milliseconds, sorted.</summary>
+    private static List<double> TimedForwards(IBackbone model, Tensor images, int count, Spectre.Console.ProgressTask? task)
+    {
+        if (task is not null)
+        {
+            task.IsIndeterminate = false;
+            task.MaxValue = Math.Max(1, count);
+        }
         var times = new List<double>();
-        for (var i = 0; i <= Math.Max(1, options.Repeat); i++)
+        var clock = new Stopwatch();
+        for (var i = 0; i < count; i++)
         {
             clock.Restart();
-            using var features = model.Forward(images);
-            var elapsed = clock.Elapsed.TotalMilliseconds;
-            if (i == 0)
-            {
-                foreach (var (info, feature) in features.Features.Zip(features))
-                    output.WriteLine($"  {info.Name,-10} [{string.Join(", ", feature.shape)}]  channels {info.Channels}, stride {info.Reduction}, mean {feature.mean().item<float>():F4}, std {feature.std().item<float>():F4}");
-                output.WriteLine($"first forward (warm-up): {elapsed:F0} ms");
-            }
-            else
-            {
-                times.Add(elapsed);
-            }
+            using (model.Forward(images))
+                times.Add(clock.Elapsed.TotalMilliseconds);
+            task?.Increment(1);
         }
         times.Sort();
-        output.WriteLine($"forward over {times.Count} runs: median {times[times.Count / 2]:F0} ms, min {times[0]:F0} ms ({get_num_threads()} threads)");
-        return 0;
+        return times;
     }
 
-    /// <summary>Loads the chosen weights and prints the load report; a bad file or a failed download is one error line.</summary>
-    private static bool LoadWeights(TextWriter output, IBackbone model, WeightsChoice weights)
-    {
-        try
-        {
-            var report = weights.Pretrained is { } tag
-                ? model.LoadPretrained(tag, progress: new Progress<DownloadProgress>(p => output.WriteLine($"  downloading {p.FileName}: {p.BytesReceived:N0}{(p.TotalBytes is { } total ? $" of {total:N0}" : "")} bytes")))
-                : model.LoadWeights(weights.File!.FullName, weights.Prefix, weights.AliasScheme);
-            output.WriteLine($"weights: {report}");
-            return true;
-        }
-        catch (Exception e) when (e is WeightFileException or WeightLoadException or WeightsDownloadException or ArgumentException)
-        {
-            output.WriteLine($"modelgen: error: {e.Message}");
-            return false;
-        }
-    }
+    /// <summary>Loads the chosen weights (downloading a pretrained file with progress) and returns the load report.</summary>
+    private static Models.Weights.WeightLoadReport LoadWeights(StepProgress progress, IBackbone model, WeightsChoice weights) =>
+        weights.Pretrained is { } tag
+            ? progress.Run($"loading pretrained '{tag}'", task => model.LoadPretrained(tag, progress: new Progress<DownloadProgress>(p =>
+            {
+                if (task is not null && p.TotalBytes is > 0 and var total)
+                {
+                    task.IsIndeterminate = false;
+                    task.MaxValue = total;
+                    task.Value = p.BytesReceived;
+                }
+            })))
+            : progress.Run($"loading {weights.File!.Name}", _ => model.LoadWeights(weights.File!.FullName, weights.Prefix, weights.AliasScheme));
 
-    private static bool TryDescribe(TextWriter output, string name, out ModelRegistration registration)
-    {
-        try
-        {
-            registration = ModelZoo.Describe(name);
-            return true;
-        }
-        catch (KeyNotFoundException e)
-        {
-            output.WriteLine(e.Message);
-            registration = null!;
-            return false;
-        }
-    }
-
-    private static int NativeSize(IModelConfig config)
-    {
-        var property = config.GetType().GetProperty("ImageSize");
-        return property?.GetValue(config) switch
-        {
-            int side => side,
-            IReadOnlyList<int> { Count: > 0 } sides => sides[0],
-            _ => 224,
-        };
-    }
+    private static string Count(long count) => count.ToString("N0", CultureInfo.InvariantCulture);
 
     private static string Outputs(IReadOnlyList<FeatureInfo> features) =>
         string.Join(", ", features.Select(f => $"{f.Name}:{f.Channels}/{f.Reduction}"));

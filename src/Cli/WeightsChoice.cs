@@ -1,17 +1,13 @@
 namespace ModelGen.Cli;
 
-/// <summary>The weights a command loads before it runs: a pretrained tag of the variant, or a file with an optional prefix and alias scheme.</summary>
-internal sealed record WeightsChoice(string? Pretrained, FileInfo? File, string? Prefix, string? AliasScheme)
+/// <summary>The weight options of <c>run</c> and <c>describe</c>: a pretrained tag of the variant, or a file with an optional prefix and alias scheme.</summary>
+/// <param name="Pretrained">A pretrained tag of the variant (e.g. sa1b), found in the weights folders or downloaded.</param>
+/// <param name="File">A weights file of any supported format.</param>
+/// <param name="Prefix">Prefix of the backbone's keys in <paramref name="File"/>; detected when null.</param>
+/// <param name="AliasScheme">Alias scheme the names in <paramref name="File"/> are read through; detected when null.</param>
+internal sealed record WeightsChoice(string? Pretrained = null, FileInfo? File = null, string? Prefix = null, string? AliasScheme = null)
 {
-    public static WeightsChoice? From(RunOptions options) => From(options.Pretrained, options.Weights, options.Prefix, options.AliasScheme);
-
-    /// <summary>Null when neither a tag nor a file is given; an <see cref="ArgumentException"/> when both are.</summary>
-    public static WeightsChoice? From(string? pretrained, FileInfo? file, string? prefix, string? aliasScheme)
-    {
-        if (pretrained is not null && file is not null)
-            throw new ArgumentException("Give --pretrained or --weights, not both.");
-        return pretrained is null && file is null ? null : new WeightsChoice(pretrained, file, prefix, aliasScheme);
-    }
+    public bool IsEmpty => Pretrained is null && File is null && Prefix is null && AliasScheme is null;
 
     public string Describe() => Pretrained is not null ? $"pretrained '{Pretrained}'" : File!.Name;
 }

@@ -1,44 +1,22 @@
-using ModelGen.Models.Backbones;
-using ModelGen.Models.Weights;
-
 namespace ModelGen.Cli;
 
+/// <summary><c>convert</c>. User errors are thrown as <see cref="UserError"/> before the model is built.</summary>
 internal static class WeightsCommands
 {
     /// <summary>Reads any supported checkpoint into the named backbone (strictly) and writes its weights as safetensors under upstream names.</summary>
-    public static int Convert(TextWriter output, TextWriter error, ConvertOptions options)
+    public static int Convert(TextWriter output, StepProgress progress, ConvertOptions options)
     {
-        if (!ModelZoo.Contains(options.Model))
-        {
-            error.WriteLine($"modelgen: error: {Unknown(options.Model)}");
-            return 1;
-        }
-        try
-        {
-            using var model = ModelZoo.Create(options.Model);
-            var report = model.LoadWeights(options.Checkpoint.FullName, options.Prefix, options.AliasScheme);
-            output.WriteLine(report.ToString());
-            model.SaveWeights(options.Output.FullName, options.SavePrefix, options.SaveAliasScheme);
-            output.WriteLine($"wrote {model.Module.state_dict().Count} tensors of {model.Name} to {options.Output.FullName}");
-            return 0;
-        }
-        catch (Exception e) when (e is WeightFileException or WeightLoadException or ArgumentException or IOException or UnauthorizedAccessException)
-        {
-            error.WriteLine($"modelgen: error: {e.Message}");
-            return 1;
-        }
-    }
+        var registration = ArgumentChecks.Model(options.Model);
+        ArgumentChecks.ExistingFile(options.Checkpoint, "checkpoint");
+        ArgumentChecks.AliasScheme(options.AliasScheme, registration, "--alias-scheme");
+        ArgumentChecks.AliasScheme(options.SaveAliasScheme, registration, "--save-alias-scheme");
+        ArgumentChecks.OutputFile(options.Output, "output");
 
-    private static string Unknown(string name)
-    {
-        try
-        {
-            ModelZoo.Describe(name);
-            return $"'{name}' is not a registered backbone.";
-        }
-        catch (KeyNotFoundException e)
-        {
-            return e.Message;
-        }
+        using var model = progress.Run($"building {registration.Name}", _ => registration.Factory(null));
+        var report = progress.Run($"loading {options.Checkpoint.Name}", _ => model.LoadWeights(options.Checkpoint.FullName, options.Prefix, options.AliasScheme));
+        output.WriteLine(report.ToString());
+        progress.Run($"writing {options.Output.Name}", _ => model.SaveWeights(options.Output.FullName, options.SavePrefix, options.SaveAliasScheme));
+        output.WriteLine($"wrote {model.Module.state_dict().Count} tensors of {model.Name} to {options.Output.FullName}");
+        return ExitCodes.Success;
     }
 }

@@ -3,50 +3,61 @@ namespace ModelGen.Cli.Tests;
 public sealed class BackboneCommandsTests
 {
     [Fact]
-    public void List_names_every_built_in_variant_with_its_outputs()
+    public void List_names_every_built_in_variant_with_its_parameters_and_outputs()
     {
-        var output = new StringWriter();
+        var (code, output, error) = Cli.Invoke("list");
 
-        Assert.Equal(0, BackboneCommands.List(output));
-
-        var text = output.ToString();
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
         foreach (var name in new[] { "SamVitB", "SamVitH", "OpenClipRN50x16", "OpenClipViTL14", "VitaminSmallRwkv" })
-            Assert.Contains(name, text);
-        Assert.Contains("layer1:384/4, layer2:768/8, layer3:1536/16, layer4:3072/32", text);
+            Assert.Contains(name, output);
+        Assert.Matches(@"SamVitB\s+sam-vit\s+89,670,912  layer1:768/16", output);
+        Assert.Contains("layer1:384/4, layer2:768/8, layer3:1536/16, layer4:3072/32", output);
     }
 
     [Fact]
-    public void Describe_shows_config_outputs_and_parameter_count()
+    public void Describe_shows_config_outputs_preprocessing_and_parameter_count()
     {
-        var output = new StringWriter();
+        var (code, output, _) = Cli.Invoke("describe", "SamVitB");
 
-        Assert.Equal(0, BackboneCommands.Describe(output, "SamVitB"));
-
-        var text = output.ToString();
-        Assert.Contains("GlobalAttnIndexes      [2, 5, 8, 11]", text);
-        Assert.Contains("parameters: 89,670,912", text);
-    }
-
-    [Fact]
-    public void An_unknown_name_fails_with_a_suggestion()
-    {
-        var output = new StringWriter();
-
-        Assert.Equal(1, BackboneCommands.Describe(output, "SamVitb"));
-        Assert.Contains("Did you mean 'SamVitB'?", output.ToString());
+        Assert.Equal(0, code);
+        Assert.Contains("GlobalAttnIndexes      [2, 5, 8, 11]", output);
+        Assert.Contains("native input: 1024 px; --size takes multiples of 16 up to 2048", output);
+        Assert.Contains("preprocessing: RGB in 0–255, mean [123.675, 116.28, 103.53], std [58.395, 57.12, 57.375] (pretrained 'sa1b')", output);
+        Assert.Contains("parameters: 89,670,912", output);
     }
 
     [Fact]
     public void Run_reports_every_output_shape_and_the_timing()
     {
-        var output = new StringWriter();
+        var (code, output, error) = Cli.Invoke("run", "VitaminTinyRwkv", "--size", "64", "--pattern", "--repeat", "2");
 
-        Assert.Equal(0, BackboneCommands.Run(output, new RunOptions("VitaminTinyRwkv", 64, null, null, 1, null)));
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Contains("input: [1, 3, 64, 64] from a generated test pattern, 64x64 padded to 64x64", output);
+        Assert.Contains("conv_stage1 [1, 32, 16, 16]", output);
+        Assert.Contains("final_norm [1, 192, 4, 4]", output);
+        Assert.Contains("forward over 2 runs", output);
+    }
 
-        var text = output.ToString();
-        Assert.Contains("input: [1, 3, 64, 64] from a generated test pattern", text);
-        Assert.Contains("conv_stage1 [1, 32, 16, 16]", text);
-        Assert.Contains("final_norm [1, 192, 4, 4]", text);
-        Assert.Contains("forward over 1 runs", text);
+    [Fact]
+    public void Run_defaults_to_the_sample_photograph_resized_on_its_long_side()
+    {
+        var (code, output, _) = Cli.Invoke("run", "VitaminTinyRwkv", "--size", "64", "--repeat", "1");
+
+        Assert.Equal(0, code);
+        // Chelsea is 451x300: 300 * 64 / 451 = 42.57, rounded half up as segment-anything does.
+        Assert.Contains("from the sample photograph (Chelsea the cat, scikit-image, CC0), 64x43 padded to 64x64", output);
+    }
+
+    [Fact]
+    public void Repeat_zero_runs_the_warm_up_forward_only()
+    {
+        var (code, output, _) = Cli.Invoke("run", "VitaminTinyRwkv", "--size", "32", "--pattern", "--repeat", "0");
+
+        Assert.Equal(0, code);
+        Assert.Contains("first forward (warm-up)", output);
+        Assert.Contains("no timed forwards (--repeat 0)", output);
+        Assert.DoesNotContain("forward over", output);
     }
 }
