@@ -3,6 +3,7 @@ using ModelGen.Models.Tests.OpenClip;
 using ModelGen.Models.Tests.Sam;
 using ModelGen.Models.Tests.Testing;
 using ModelGen.Models.Weights;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ModelGen.Models.Tests.Weights;
@@ -151,6 +152,24 @@ public sealed class WeightLoaderTests : IDisposable
             Assert.True(value.equal(half[key].to_type(ScalarType.Float32)).all().item<bool>(), key);
         foreach (var tensor in half.Values)
             tensor.Dispose();
+    }
+
+    [Fact]
+    public void Weights_load_into_a_module_of_another_dtype_converted_to_it()
+    {
+        using var @case = FixtureCase.Load("sam/sam_tiny_w14");
+        using var model = new SamTinyW14();
+        model.to(ScalarType.Float64);
+
+        var report = model.LoadWeights(FixtureCase.PathOf("sam/sam_tiny_w14.pth"));
+
+        Assert.Equal(report.Loaded.Count, report.Conversions.Count);
+        Assert.All(report.Conversions, c => Assert.Equal((ScalarType.Float32, ScalarType.Float64), (c.From, c.To)));
+        Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float64, p.dtype));
+        using var input = @case.Read("input").to(ScalarType.Float64);
+        using var _ = no_grad();
+        using var outputs = model.Forward(input);
+        @case.AssertOutputsMatch(outputs, input);
     }
 
     [Fact]
