@@ -71,9 +71,9 @@ namespace ModelGen.Generators.Families.SamVit
             writer.Line("public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;");
             writer.Line();
 
-            writer.Line($"/// <summary>Runs the encoder on an NCHW batch whose sides are multiples of {shape.PatchSize}; other sizes than {shape.ImageSize} resample the position embedding.</summary>");
+            writer.Line($"/// <summary>Runs the encoder on an NCHW batch with sides of at least {shape.PatchSize}; the patch embedding floors them as upstream's, and token grids other than {shape.Grid}x{shape.Grid} resample the position embedding.</summary>");
             writer.Open("public override BackboneOutput forward(Tensor images)");
-            writer.Line($"RequireImageBatch(images, channels: {shape.InChans}, sizeMultiple: {shape.PatchSize});");
+            writer.Line($"RequireImageBatch(images, channels: {shape.InChans}, minimumSide: {shape.PatchSize});");
             BackboneMembersEmitter.FixedForwardScope(writer);
             writer.Line("using var scope = NewDisposeScope();");
             writer.Line("var x = PatchEmbed.call(images);");

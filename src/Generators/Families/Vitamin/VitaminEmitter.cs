@@ -118,7 +118,7 @@ namespace ModelGen.Generators.Families.Vitamin
             writer.Line($"/// the image size divided by 16, rounded up{(shape.WithPosEmbd ? $", and the position embedding is resized to it unless it is {shape.PosEmbedHeight}x{shape.PosEmbedWidth}" : "")}.");
             writer.Line("/// </summary>");
             writer.Open("public override BackboneOutput forward(Tensor images)");
-            writer.Line("RequireImageBatch(images, channels: 3, sizeMultiple: 1);");
+            writer.Line("RequireImageBatch(images, channels: 3, minimumSide: 1);");
             BackboneMembersEmitter.FixedForwardScope(writer);
             writer.Line("using var scope = NewDisposeScope();");
             writer.Line("var x = Stem.call(images);");
