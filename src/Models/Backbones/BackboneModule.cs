@@ -123,4 +123,11 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
         if (RejectNonFiniteInputs)
             ImageBatchChecks.RequireFinite(Name, images);
     }
+
+    /// <summary>
+    /// Throws <see cref="InsufficientMemoryException"/> before a forward whose largest single tensor, the
+    /// <paramref name="tensor"/> of <paramref name="shape"/> in the batch's dtype, exceeds the memory available on the batch's device.
+    /// </summary>
+    protected void RequireMemoryFor(Tensor images, string tensor, params long[] shape) =>
+        ForwardMemoryCheck.Require(Name, images, tensor, shape, ForwardMemoryCheck.AvailableBytes(images.device));
 }

@@ -171,12 +171,14 @@ namespace ModelGen.Models.OpenClip
             using var scope = NewDisposeScope();
             var (encoded, _, _) = Encode(images);
             var pooled = encoded[.., 0];
-            return matmul(LnPost.call(pooled), Proj).MoveToOuterDisposeScope();
+            return mm(LnPost.call(pooled), Proj).MoveToOuterDisposeScope();
         }
 
         /// <summary>The transformer's output tokens (N, 1 + height * width, C), class token first, and the patch grid.</summary>
         private (Tensor Tokens, long Height, long Width) Encode(Tensor images)
         {
+            var tokens = images.shape[2] / 16 * (images.shape[3] / 16) + 1;
+            RequireMemoryFor(images, "attention scores (N, heads, T, T)", images.shape[0], 12, tokens, tokens);
             var patches = Conv1.call(images);
             var (height, width) = (patches.shape[2], patches.shape[3]);
             var x = patches.flatten(2).permute(0, 2, 1);

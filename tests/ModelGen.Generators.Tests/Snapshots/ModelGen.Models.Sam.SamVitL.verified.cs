@@ -155,6 +155,8 @@ namespace ModelGen.Models.Sam
         public override BackboneOutput forward(Tensor images)
         {
             RequireImageBatch(images, channels: 3, minimumSide: 16);
+            var tokens = images.shape[2] / 16 * (images.shape[3] / 16);
+            RequireMemoryFor(images, "global attention scores (N·heads, T, T)", images.shape[0] * 16, tokens, tokens);
             using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
             var x = PatchEmbed.call(images);

@@ -103,12 +103,14 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line("using var scope = NewDisposeScope();");
             writer.Line("var (encoded, _, _) = Encode(images);");
             writer.Line(shape.GlobalAveragePool ? "var pooled = encoded.mean([1]);" : "var pooled = encoded[.., 0];");
-            writer.Line("return matmul(LnPost.call(pooled), Proj).MoveToOuterDisposeScope();");
+            writer.Line("return mm(LnPost.call(pooled), Proj).MoveToOuterDisposeScope();");
             writer.Close();
             writer.Line();
 
             writer.Line("/// <summary>The transformer's output tokens (N, 1 + height * width, C), class token first, and the patch grid.</summary>");
             writer.Open("private (Tensor Tokens, long Height, long Width) Encode(Tensor images)");
+            writer.Line($"var tokens = images.shape[2] / {shape.PatchSize} * (images.shape[3] / {shape.PatchSize}) + 1;");
+            writer.Line($"RequireMemoryFor(images, \"attention scores (N, heads, T, T)\", images.shape[0], {shape.Heads}, tokens, tokens);");
             writer.Line("var patches = Conv1.call(images);");
             writer.Line("var (height, width) = (patches.shape[2], patches.shape[3]);");
             writer.Line("var x = patches.flatten(2).permute(0, 2, 1);");

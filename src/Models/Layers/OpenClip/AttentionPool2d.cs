@@ -66,8 +66,8 @@ public sealed class AttentionPool2d : ExplicitModule<Tensor, Tensor>
         var q = QProj.call(tokens[.., ..1]).view(batch, 1, _numHeads, headDim).transpose(1, 2);
         var k = KProj.call(tokens).view(batch, positions, _numHeads, headDim).transpose(1, 2);
         var v = VProj.call(tokens).view(batch, positions, _numHeads, headDim).transpose(1, 2);
-        var attention = matmul(q / Math.Sqrt(headDim), k.transpose(-2, -1)).softmax(-1);
-        var pooled = matmul(attention, v).transpose(1, 2).reshape(batch, channels);
+        var attention = BatchedMatmul.Of(q / Math.Sqrt(headDim), k.transpose(-2, -1)).softmax(-1);
+        var pooled = BatchedMatmul.Of(attention, v).transpose(1, 2).reshape(batch, channels);
         return CProj.call(pooled).MoveToOuterDisposeScope();
     }
 }

@@ -59,12 +59,12 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>
             .reshape(3, batch * _numHeads, tokens, headDim);
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
 
-        var attention = matmul(q * _scale, k.transpose(-2, -1));
+        var attention = BatchedMatmul.Of(q * _scale, k.transpose(-2, -1));
         if (RelPosH is { } relPosH && RelPosW is { } relPosW)
             attention = RelativePosition.AddDecomposed(attention, q, relPosH, relPosW, (height, width), (height, width));
         attention = attention.softmax(-1);
 
-        var output = matmul(attention, v)
+        var output = BatchedMatmul.Of(attention, v)
             .view(batch, _numHeads, height, width, headDim)
             .permute(0, 2, 3, 1, 4)
             .reshape(batch, height, width, channels);
