@@ -108,12 +108,32 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
     /// <summary>A fixed backbone's forward runs without building a graph, as upstream's does under <c>torch.no_grad()</c>; dispose the result after the forward.</summary>
     protected IDisposable? FixedForwardScope() => IsFixed ? no_grad() : null;
 
-    /// <summary>Checks the batch the way every backbone needs it: NCHW with the expected channels.</summary>
-    protected static void RequireImageBatch(Tensor images, long channels, long sizeMultiple)
+    /// <summary>
+    /// Opt-in: make the forward reject an image batch holding NaN or infinite values. Off by default,
+    /// because the check reads a result back from the batch's device, which waits for it.
+    /// </summary>
+    public bool RejectNonFiniteInputs { get; set; }
+
+    /// <summary>
+    /// The forward's entrance check: an NCHW batch (any N, including 0) with the expected channels,
+    /// sides of at least <paramref name="minimumSide"/> pixels, and the module's floating dtype and device.
+    /// </summary>
+    protected void RequireImageBatch(Tensor images, long channels, long minimumSide)
     {
+        ArgumentNullException.ThrowIfNull(images);
         if (images.dim() != 4 || images.shape[1] != channels)
-            throw new ArgumentException($"Expected an NCHW image batch with {channels} channels, got shape [{string.Join(", ", images.shape)}].", nameof(images));
-        if (images.shape[2] % sizeMultiple != 0 || images.shape[3] % sizeMultiple != 0)
-            throw new ArgumentException($"Image height and width must be multiples of {sizeMultiple}, got {images.shape[2]}x{images.shape[3]}.", nameof(images));
+            throw new ArgumentException($"{Name} expects an NCHW image batch with {channels} channels, got shape [{string.Join(", ", images.shape)}].", nameof(images));
+        if (images.shape[2] < minimumSide || images.shape[3] < minimumSide)
+            throw new ArgumentException($"{Name} needs image sides of at least {minimumSide} {(minimumSide == 1 ? "pixel" : "pixels")}, got {images.shape[2]}x{images.shape[3]}.", nameof(images));
+        ImageBatchChecks.RequireModuleDtypeAndDevice(Name, images, parameters().FirstOrDefault());
+        if (RejectNonFiniteInputs)
+            ImageBatchChecks.RequireFinite(Name, images);
     }
+
+    /// <summary>
+    /// Throws <see cref="InsufficientMemoryException"/> before a forward whose largest single tensor, the
+    /// <paramref name="tensor"/> of <paramref name="shape"/> in the batch's dtype, exceeds the memory available on the batch's device.
+    /// </summary>
+    protected void RequireMemoryFor(Tensor images, string tensor, params long[] shape) =>
+        ForwardMemoryCheck.Require(Name, images, tensor, shape, ForwardMemoryCheck.AvailableBytes(images.device));
 }

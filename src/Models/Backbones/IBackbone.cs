@@ -28,7 +28,10 @@ public interface IBackbone : IDisposable
     /// <summary>Whether the backbone is frozen as a whole (upstream <c>fix=True</c>).</summary>
     bool IsFixed { get; }
 
-    /// <summary>Runs the backbone on an NCHW image batch and returns its outputs in upstream order.</summary>
+    /// <summary>Whether <see cref="Forward"/> rejects a batch holding NaN or infinite values (off by default: the check waits for the device).</summary>
+    bool RejectNonFiniteInputs { get; set; }
+
+    /// <summary>Runs the backbone on an NCHW image batch of the module's dtype and device and returns its outputs in upstream order.</summary>
     BackboneOutput Forward(Tensor images);
 
     /// <summary>

@@ -172,10 +172,10 @@ namespace ModelGen.Models.OpenClip
 
         public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;
 
-        /// <summary>Runs the stem and the four stages on an NCHW batch whose sides are multiples of 32 (OpenCLIPBackbone.forward).</summary>
+        /// <summary>Runs the stem and the four stages on an NCHW batch with sides of at least 31 (OpenCLIPBackbone.forward); strided steps floor as upstream's.</summary>
         public override BackboneOutput forward(Tensor images)
         {
-            RequireImageBatch(images, channels: 3, sizeMultiple: 32);
+            RequireImageBatch(images, channels: 3, minimumSide: 31);
             using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
             var (layer1, layer2, layer3, layer4) = Stages(images);
@@ -183,13 +183,14 @@ namespace ModelGen.Models.OpenClip
             return new BackboneOutput(Features, new[] { layer1, layer2, layer3, layer4 });
         }
 
-        /// <summary>The CLIP image embedding (N, 768): the whole tower with its attention pool, on 384x384 images.</summary>
+        /// <summary>The CLIP image embedding (N, 768): the whole tower with its attention pool, whose position embedding needs a layer4 map of 144 positions, as square images of sides 383-414 give.</summary>
         public Tensor Embed(Tensor images)
         {
-            RequireImageBatch(images, channels: 3, sizeMultiple: 32);
+            RequireImageBatch(images, channels: 3, minimumSide: 31);
+            var (poolHeight, poolWidth) = ((images.shape[2] + 1) / 2 / 16, (images.shape[3] + 1) / 2 / 16);
+            if (poolHeight * poolWidth != 144)
+                throw new global::System.ArgumentException($"{Name}'s attention pool has position embeddings for a 12x12 layer4 map (square images of sides 383-414); a {images.shape[2]}x{images.shape[3]} image gives a {poolHeight}x{poolWidth} map.", nameof(images));
             using var fixedScope = FixedForwardScope();
-            if (images.shape[2] != 384 || images.shape[3] != 384)
-                throw new global::System.ArgumentException($"The attention pool's position embedding is sized for 384x384 images, got {images.shape[2]}x{images.shape[3]}.", nameof(images));
             using var scope = NewDisposeScope();
             var (_, _, _, layer4) = Stages(images);
             return Attnpool.call(layer4).MoveToOuterDisposeScope();

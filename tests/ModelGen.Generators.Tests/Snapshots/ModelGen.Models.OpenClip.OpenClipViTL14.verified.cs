@@ -155,14 +155,14 @@ namespace ModelGen.Models.OpenClip
 
         public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;
 
-        /// <summary>OpenCLIPBackbone.forward on an NCHW batch whose sides are multiples of 14: the transformer's patch tokens (no ln_post) as NCHW, resized by 4, 2, 1 and 0.5.</summary>
+        /// <summary>OpenCLIPBackbone.forward on an NCHW batch with sides of at least 28 (two patches, so that the grid halved is not empty; the patch embedding floors): the transformer's patch tokens (no ln_post) as NCHW, resized by 4, 2, 1 and 0.5.</summary>
         public override BackboneOutput forward(Tensor images)
         {
-            RequireImageBatch(images, channels: 3, sizeMultiple: 14);
+            RequireImageBatch(images, channels: 3, minimumSide: 28);
             using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
             var (encoded, height, width) = Encode(images);
-            var grid = encoded[.., 1..].permute(0, 2, 1).reshape(encoded.shape[0], -1, height, width);
+            var grid = encoded[.., 1..].permute(0, 2, 1).reshape(encoded.shape[0], encoded.shape[2], height, width);
             var upsample4 = nn.functional.interpolate(grid, scale_factor: [4.0, 4.0], mode: InterpolationMode.Bilinear, align_corners: false);
             var upsample2 = nn.functional.interpolate(grid, scale_factor: [2.0, 2.0], mode: InterpolationMode.Bilinear, align_corners: false);
             var tokens = nn.functional.interpolate(grid, scale_factor: [1.0, 1.0], mode: InterpolationMode.Bilinear, align_corners: false);
@@ -173,21 +173,23 @@ namespace ModelGen.Models.OpenClip
 
         /// <summary>
         /// The CLIP image embedding (N, 768): ln_post of the class token, projected by proj.
-        /// At 224x224 this is open_clip's visual forward; other sizes resample the position embedding as forward does.
+        /// At 224x224 this is open_clip's visual forward; other sizes (sides of at least 14, floored to patches) resample the position embedding as forward does.
         /// </summary>
         public Tensor Embed(Tensor images)
         {
-            RequireImageBatch(images, channels: 3, sizeMultiple: 14);
+            RequireImageBatch(images, channels: 3, minimumSide: 14);
             using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
             var (encoded, _, _) = Encode(images);
             var pooled = encoded[.., 0];
-            return matmul(LnPost.call(pooled), Proj).MoveToOuterDisposeScope();
+            return mm(LnPost.call(pooled), Proj).MoveToOuterDisposeScope();
         }
 
         /// <summary>The transformer's output tokens (N, 1 + height * width, C), class token first, and the patch grid.</summary>
         private (Tensor Tokens, long Height, long Width) Encode(Tensor images)
         {
+            var tokens = images.shape[2] / 14 * (images.shape[3] / 14) + 1;
+            RequireMemoryFor(images, "attention scores (N, heads, T, T)", images.shape[0], 16, tokens, tokens);
             var patches = Conv1.call(images);
             var (height, width) = (patches.shape[2], patches.shape[3]);
             var x = patches.flatten(2).permute(0, 2, 1);

@@ -160,10 +160,12 @@ namespace ModelGen.Models.Sam
 
         public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;
 
-        /// <summary>Runs the encoder on an NCHW batch whose sides are multiples of 16; other sizes than 1024 resample the position embedding.</summary>
+        /// <summary>Runs the encoder on an NCHW batch with sides of at least 16; the patch embedding floors them as upstream's, and token grids other than 64x64 resample the position embedding.</summary>
         public override BackboneOutput forward(Tensor images)
         {
-            RequireImageBatch(images, channels: 3, sizeMultiple: 16);
+            RequireImageBatch(images, channels: 3, minimumSide: 16);
+            var tokens = images.shape[2] / 16 * (images.shape[3] / 16);
+            RequireMemoryFor(images, "global attention scores (N·heads, T, T)", images.shape[0] * 16, tokens, tokens);
             using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
             var x = PatchEmbed.call(images);

@@ -168,7 +168,7 @@ namespace ModelGen.Models.Vitamin
         /// </summary>
         public override BackboneOutput forward(Tensor images)
         {
-            RequireImageBatch(images, channels: 3, sizeMultiple: 1);
+            RequireImageBatch(images, channels: 3, minimumSide: 1);
             using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
             var x = Stem.call(images);

@@ -168,7 +168,9 @@ namespace ModelGen.Models.Vitamin
         /// </summary>
         public override BackboneOutput forward(Tensor images)
         {
-            RequireImageBatch(images, channels: 3, sizeMultiple: 1);
+            RequireImageBatch(images, channels: 3, minimumSide: 1);
+            var tokens = (images.shape[2] + 15) / 16 * ((images.shape[3] + 15) / 16);
+            RequireMemoryFor(images, "attention scores (N, heads, T, T)", images.shape[0], 6, tokens, tokens);
             using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
             var x = Stem.call(images);

@@ -47,11 +47,92 @@ public sealed class OpenClipInputSizeTests
     }
 
     [Fact]
-    public void ViT_rejects_sides_that_are_not_multiples_of_the_patch()
+    public void ViT_floors_sides_that_are_not_multiples_of_the_patch_as_upstream_s_patch_conv()
     {
-        using var model = new OpenClipViTB16();
-        using var images = randn(1, 3, 224, 200);
-        Assert.Throws<ArgumentException>(() => model.Forward(images));
+        using var model = new ClipViTTiny();
+        using var _ = no_grad();
+        using var images = randn(1, 3, 41, 55);
+        using var cropped = images[.., .., ..28, ..42].contiguous();
+        using var outputs = model.Forward(images);
+        using var expected = model.Forward(cropped);
+        using var embedding = model.Embed(images);
+        using var expectedEmbedding = model.Embed(cropped);
+
+        Assert.Equal([1L, 64, 2, 3], outputs["tokens"].shape);
+        for (var i = 0; i < outputs.Count; i++)
+            Assert.True(outputs[i].allclose(expected[i], rtol: 0, atol: 1e-6));
+        Assert.True(embedding.allclose(expectedEmbedding, rtol: 0, atol: 1e-6));
+    }
+
+    [Fact]
+    public void ViT_forward_needs_two_patches_a_side_and_the_embedding_one()
+    {
+        using var model = new ClipViTTiny();
+        using var _ = no_grad();
+        using var twoPatches = randn(1, 3, 28, 41);
+        using var onePatch = randn(1, 3, 14, 27);
+        using var outputs = model.Forward(twoPatches);
+        using var embedding = model.Embed(onePatch);
+        Assert.Equal([1L, 64, 1, 1], outputs["downsample2"].shape);
+        Assert.Equal([1L, 32], embedding.shape);
+
+        var forwardError = Assert.Throws<ArgumentException>(() => model.Forward(onePatch));
+        Assert.Contains("ClipViTTiny needs image sides of at least 28 pixels, got 14x27", forwardError.Message);
+        using var tooSmall = zeros(1, 3, 13, 14);
+        var embedError = Assert.Throws<ArgumentException>(() => model.Embed(tooSmall));
+        Assert.Contains("at least 14 pixels, got 13x14", embedError.Message);
+    }
+
+    [Theory]
+    [InlineData(31, 31)]
+    [InlineData(65, 96)]
+    [InlineData(100, 47)]
+    [InlineData(127, 33)]
+    public void ResNet_stages_floor_any_side_from_31_as_upstream_s(int height, int width)
+    {
+        using var model = new ClipRnTiny();
+        using var _ = no_grad();
+        using var images = randn(1, 3, height, width);
+        using var outputs = model.Forward(images);
+
+        // The stem's stride-2 conv rounds up, its average pool and each stage's round down.
+        var (stemHeight, stemWidth) = ((height + 1) / 2 / 2, (width + 1) / 2 / 2);
+        for (var i = 0; i < 4; i++)
+            Assert.Equal([1L, model.FeatureInfo[i].Channels, stemHeight >> i, stemWidth >> i], outputs[i].shape);
+    }
+
+    [Fact]
+    public void ResNet_rejects_sides_below_31_where_upstream_s_layer4_would_be_empty()
+    {
+        using var model = new ClipRnTiny();
+        using var images = zeros(1, 3, 64, 30);
+        var error = Assert.Throws<ArgumentException>(() => model.Forward(images));
+        Assert.Contains("ClipRnTiny needs image sides of at least 31 pixels, got 64x30", error.Message);
+    }
+
+    [Theory]
+    [InlineData(63, 63)]
+    [InlineData(94, 70)]
+    [InlineData(31, 130)]
+    public void ResNet_embedding_takes_every_size_whose_layer4_map_has_the_pool_s_positions(int height, int width)
+    {
+        using var model = new ClipRnTiny();
+        using var _ = no_grad();
+        using var images = randn(2, 3, height, width);
+        using var embedding = model.Embed(images);
+        Assert.Equal([2L, 32], embedding.shape);
+    }
+
+    [Theory]
+    [InlineData(62, 64, "1x2")]
+    [InlineData(95, 64, "3x2")]
+    public void ResNet_embedding_rejects_other_sizes_naming_the_square_range(int height, int width, string map)
+    {
+        using var model = new ClipRnTiny();
+        using var images = zeros(1, 3, height, width);
+        var error = Assert.Throws<ArgumentException>(() => model.Embed(images));
+        Assert.Contains("ClipRnTiny's attention pool has position embeddings for a 2x2 layer4 map (square images of sides 63-94)", error.Message);
+        Assert.Contains($"a {height}x{width} image gives a {map} map", error.Message);
     }
 
     [Fact]

@@ -36,11 +36,31 @@ public sealed class SamInputSizeTests
     }
 
     [Fact]
-    public void Sides_that_are_not_multiples_of_the_patch_are_rejected()
+    public void Sides_that_are_not_multiples_of_the_patch_are_floored_as_upstream_s_patch_embedding()
     {
         using var model = new SamTinyW14();
-        using var input = zeros(1, 3, 100, 128);
-        var error = Assert.Throws<ArgumentException>(() => model.Forward(input));
-        Assert.Contains("multiples of 16", error.Message);
+        using var _ = no_grad();
+        using var input = randn(1, 3, 100, 143);
+        using var cropped = input[.., .., ..96, ..128].contiguous();
+        using var outputs = model.Forward(input);
+        using var expected = model.Forward(cropped);
+
+        Assert.Equal([1L, 32, 6, 8], outputs["neck"].shape);
+        for (var i = 0; i < outputs.Count; i++)
+            Assert.True(outputs[i].allclose(expected[i], rtol: 0, atol: 1e-6));
+    }
+
+    [Fact]
+    public void The_smallest_side_is_one_patch()
+    {
+        using var model = new SamTinyW14();
+        using var _ = no_grad();
+        using var smallest = randn(2, 3, 16, 31);
+        using var outputs = model.Forward(smallest);
+        Assert.Equal([2L, 32, 1, 1], outputs["neck"].shape);
+
+        using var tooSmall = zeros(1, 3, 15, 64);
+        var error = Assert.Throws<ArgumentException>(() => model.Forward(tooSmall));
+        Assert.Contains("SamTinyW14 needs image sides of at least 16 pixels, got 15x64", error.Message);
     }
 }

@@ -86,9 +86,9 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line("public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;");
             writer.Line();
 
-            writer.Line("/// <summary>Runs the stem and the four stages on an NCHW batch whose sides are multiples of 32 (OpenCLIPBackbone.forward).</summary>");
+            writer.Line($"/// <summary>Runs the stem and the four stages on an NCHW batch with sides of at least {OpenClipResNetShape.MinimumSide} (OpenCLIPBackbone.forward); strided steps floor as upstream's.</summary>");
             writer.Open("public override BackboneOutput forward(Tensor images)");
-            writer.Line("RequireImageBatch(images, channels: 3, sizeMultiple: 32);");
+            writer.Line($"RequireImageBatch(images, channels: 3, minimumSide: {OpenClipResNetShape.MinimumSide});");
             BackboneMembersEmitter.FixedForwardScope(writer);
             writer.Line("using var scope = NewDisposeScope();");
             writer.Line($"var ({string.Join(", ", outputs)}) = Stages(images);");
@@ -97,12 +97,14 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Close();
             writer.Line();
 
-            writer.Line($"/// <summary>The CLIP image embedding (N, {shape.OutputDim}): the whole tower with its attention pool, on {shape.ImageSize}x{shape.ImageSize} images.</summary>");
+            var (smallest, largest) = shape.PoolImageSides;
+            writer.Line($"/// <summary>The CLIP image embedding (N, {shape.OutputDim}): the whole tower with its attention pool, whose position embedding needs a layer4 map of {shape.PoolGrid * shape.PoolGrid} positions, as square images of sides {smallest}-{largest} give.</summary>");
             writer.Open("public Tensor Embed(Tensor images)");
-            writer.Line("RequireImageBatch(images, channels: 3, sizeMultiple: 32);");
+            writer.Line($"RequireImageBatch(images, channels: 3, minimumSide: {OpenClipResNetShape.MinimumSide});");
+            writer.Line("var (poolHeight, poolWidth) = ((images.shape[2] + 1) / 2 / 16, (images.shape[3] + 1) / 2 / 16);");
+            writer.Line($"if (poolHeight * poolWidth != {shape.PoolGrid * shape.PoolGrid})");
+            writer.Line($"    throw new global::System.ArgumentException($\"{{Name}}'s attention pool has position embeddings for a {shape.PoolGrid}x{shape.PoolGrid} layer4 map (square images of sides {smallest}-{largest}); a {{images.shape[2]}}x{{images.shape[3]}} image gives a {{poolHeight}}x{{poolWidth}} map.\", nameof(images));");
             BackboneMembersEmitter.FixedForwardScope(writer);
-            writer.Line($"if (images.shape[2] != {shape.ImageSize} || images.shape[3] != {shape.ImageSize})");
-            writer.Line($"    throw new global::System.ArgumentException($\"The attention pool's position embedding is sized for {shape.ImageSize}x{shape.ImageSize} images, got {{images.shape[2]}}x{{images.shape[3]}}.\", nameof(images));");
             writer.Line("using var scope = NewDisposeScope();");
             writer.Line("var (_, _, _, layer4) = Stages(images);");
             writer.Line("return Attnpool.call(layer4).MoveToOuterDisposeScope();");

@@ -23,8 +23,17 @@ namespace ModelGen.Generators.Families.OpenClip
         /// <summary>Channels of layer4's output, the attention pool's width.</summary>
         public int EmbedDim => Width * 32;
 
+        /// <summary>
+        /// The smallest image side upstream runs: the stem's stride-2 conv rounds up, its pool and the
+        /// stage pools round down, so layer4 has floor(ceil(side / 2) / 16) positions along a side.
+        /// </summary>
+        public const int MinimumSide = 31;
+
         /// <summary>The side of the map the attention pool's position embedding is sized for.</summary>
         public int PoolGrid => ImageSize / 32;
+
+        /// <summary>The image sides whose layer4 side is <see cref="PoolGrid"/>, the square inputs the attention pool takes.</summary>
+        public (int Smallest, int Largest) PoolImageSides => (32 * PoolGrid - 1, 32 * PoolGrid + 30);
 
         /// <summary>Bottleneck planes of stage <paramref name="stage"/> (0-based); outputs are 4x that.</summary>
         public int Planes(int stage) => Width << stage;

@@ -75,13 +75,13 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line("public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;");
             writer.Line();
 
-            writer.Line($"/// <summary>OpenCLIPBackbone.forward on an NCHW batch whose sides are multiples of {shape.PatchSize}: the transformer's patch tokens (no ln_post) as NCHW, resized by 4, 2, 1 and 0.5.</summary>");
+            writer.Line($"/// <summary>OpenCLIPBackbone.forward on an NCHW batch with sides of at least {2 * shape.PatchSize} (two patches, so that the grid halved is not empty; the patch embedding floors): the transformer's patch tokens (no ln_post) as NCHW, resized by 4, 2, 1 and 0.5.</summary>");
             writer.Open("public override BackboneOutput forward(Tensor images)");
-            writer.Line($"RequireImageBatch(images, channels: 3, sizeMultiple: {shape.PatchSize});");
+            writer.Line($"RequireImageBatch(images, channels: 3, minimumSide: {2 * shape.PatchSize});");
             BackboneMembersEmitter.FixedForwardScope(writer);
             writer.Line("using var scope = NewDisposeScope();");
             writer.Line("var (encoded, height, width) = Encode(images);");
-            writer.Line("var grid = encoded[.., 1..].permute(0, 2, 1).reshape(encoded.shape[0], -1, height, width);");
+            writer.Line("var grid = encoded[.., 1..].permute(0, 2, 1).reshape(encoded.shape[0], encoded.shape[2], height, width);");
             for (var i = 0; i < outputs.Length; i++)
             {
                 var factor = CSharpLiterals.Number(OpenClipViTShape.OutputScales[i]);
@@ -94,20 +94,22 @@ namespace ModelGen.Generators.Families.OpenClip
 
             writer.Line($"/// <summary>");
             writer.Line($"/// The CLIP image embedding (N, {shape.OutputDim}): ln_post of the {(shape.GlobalAveragePool ? "mean of all tokens" : "class token")}, projected by proj.");
-            writer.Line($"/// At {shape.ImageSize}x{shape.ImageSize} this is open_clip's visual forward; other sizes resample the position embedding as forward does.");
+            writer.Line($"/// At {shape.ImageSize}x{shape.ImageSize} this is open_clip's visual forward; other sizes (sides of at least {shape.PatchSize}, floored to patches) resample the position embedding as forward does.");
             writer.Line($"/// </summary>");
             writer.Open("public Tensor Embed(Tensor images)");
-            writer.Line($"RequireImageBatch(images, channels: 3, sizeMultiple: {shape.PatchSize});");
+            writer.Line($"RequireImageBatch(images, channels: 3, minimumSide: {shape.PatchSize});");
             BackboneMembersEmitter.FixedForwardScope(writer);
             writer.Line("using var scope = NewDisposeScope();");
             writer.Line("var (encoded, _, _) = Encode(images);");
             writer.Line(shape.GlobalAveragePool ? "var pooled = encoded.mean([1]);" : "var pooled = encoded[.., 0];");
-            writer.Line("return matmul(LnPost.call(pooled), Proj).MoveToOuterDisposeScope();");
+            writer.Line("return mm(LnPost.call(pooled), Proj).MoveToOuterDisposeScope();");
             writer.Close();
             writer.Line();
 
             writer.Line("/// <summary>The transformer's output tokens (N, 1 + height * width, C), class token first, and the patch grid.</summary>");
             writer.Open("private (Tensor Tokens, long Height, long Width) Encode(Tensor images)");
+            writer.Line($"var tokens = images.shape[2] / {shape.PatchSize} * (images.shape[3] / {shape.PatchSize}) + 1;");
+            writer.Line($"RequireMemoryFor(images, \"attention scores (N, heads, T, T)\", images.shape[0], {shape.Heads}, tokens, tokens);");
             writer.Line("var patches = Conv1.call(images);");
             writer.Line("var (height, width) = (patches.shape[2], patches.shape[3]);");
             writer.Line("var x = patches.flatten(2).permute(0, 2, 1);");

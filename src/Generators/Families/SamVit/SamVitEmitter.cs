@@ -72,9 +72,11 @@ namespace ModelGen.Generators.Families.SamVit
             writer.Line("public override global::System.Collections.Generic.IReadOnlyList<FeatureInfo> FeatureInfo => Features;");
             writer.Line();
 
-            writer.Line($"/// <summary>Runs the encoder on an NCHW batch whose sides are multiples of {shape.PatchSize}; other sizes than {shape.ImageSize} resample the position embedding.</summary>");
+            writer.Line($"/// <summary>Runs the encoder on an NCHW batch with sides of at least {shape.PatchSize}; the patch embedding floors them as upstream's, and token grids other than {shape.Grid}x{shape.Grid} resample the position embedding.</summary>");
             writer.Open("public override BackboneOutput forward(Tensor images)");
-            writer.Line($"RequireImageBatch(images, channels: {shape.InChans}, sizeMultiple: {shape.PatchSize});");
+            writer.Line($"RequireImageBatch(images, channels: {shape.InChans}, minimumSide: {shape.PatchSize});");
+            writer.Line($"var tokens = images.shape[2] / {shape.PatchSize} * (images.shape[3] / {shape.PatchSize});");
+            writer.Line($"RequireMemoryFor(images, \"global attention scores (N·heads, T, T)\", images.shape[0] * {shape.NumHeads}, tokens, tokens);");
             BackboneMembersEmitter.FixedForwardScope(writer);
             writer.Line("using var scope = NewDisposeScope();");
             writer.Line("var x = PatchEmbed.call(images);");

@@ -113,7 +113,12 @@ namespace ModelGen.Generators.Families.Vitamin
             writer.Line($"/// the image size divided by 16, rounded up{(shape.WithPosEmbd ? $", and the position embedding is resized to it unless it is {shape.PosEmbedHeight}x{shape.PosEmbedWidth}" : "")}.");
             writer.Line("/// </summary>");
             writer.Open("public override BackboneOutput forward(Tensor images)");
-            writer.Line("RequireImageBatch(images, channels: 3, sizeMultiple: 1);");
+            writer.Line("RequireImageBatch(images, channels: 3, minimumSide: 1);");
+            if (kinds.Contains(VitaminLayerKind.TransformerLayer))
+            {
+                writer.Line("var tokens = (images.shape[2] + 15) / 16 * ((images.shape[3] + 15) / 16);");
+                writer.Line($"RequireMemoryFor(images, \"attention scores (N, heads, T, T)\", images.shape[0], {shape.NumHeads}, tokens, tokens);");
+            }
             BackboneMembersEmitter.FixedForwardScope(writer);
             writer.Line("using var scope = NewDisposeScope();");
             writer.Line("var x = Stem.call(images);");

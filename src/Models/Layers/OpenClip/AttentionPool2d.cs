@@ -8,7 +8,7 @@ namespace ModelGen.Models.Layers.OpenClip;
 /// <summary>
 /// CLIP's attention pooling head of <c>ModifiedResNet</c>: the spatial mean, prepended to the
 /// flattened NCHW map, attends over all positions (learned absolute position embedding of
-/// <c>spacialDim</c>² + 1 tokens, so the map must be spacialDim x spacialDim) and is projected by
+/// <c>spacialDim</c>² + 1 tokens, so the map must have spacialDim² positions) and is projected by
 /// <c>c_proj</c>. Parameters <c>positional_embedding</c>, <c>k_proj</c>, <c>q_proj</c>, <c>v_proj</c>, <c>c_proj</c>.
 /// </summary>
 public sealed class AttentionPool2d : ExplicitModule<Tensor, Tensor>
@@ -47,11 +47,11 @@ public sealed class AttentionPool2d : ExplicitModule<Tensor, Tensor>
 
     public Linear CProj { get; }
 
-    /// <summary>Pools an (N, C, spacialDim, spacialDim) map to (N, outputDim).</summary>
+    /// <summary>Pools an (N, C, H, W) map of H·W = spacialDim² positions, as upstream's, to (N, outputDim).</summary>
     public override Tensor forward(Tensor x)
     {
-        if (x.dim() != 4 || x.shape[2] != SpacialDim || x.shape[3] != SpacialDim)
-            throw new ArgumentException($"Expected an (N, C, {SpacialDim}, {SpacialDim}) feature map, got [{string.Join(", ", x.shape)}].", nameof(x));
+        if (x.dim() != 4 || x.shape[2] * x.shape[3] != SpacialDim * SpacialDim)
+            throw new ArgumentException($"Expected an (N, C, H, W) feature map of {SpacialDim}x{SpacialDim} positions, got [{string.Join(", ", x.shape)}].", nameof(x));
         using var scope = NewDisposeScope();
         var batch = x.shape[0];
         var tokens = x.flatten(2).permute(0, 2, 1);
@@ -59,11 +59,14 @@ public sealed class AttentionPool2d : ExplicitModule<Tensor, Tensor>
         tokens = tokens + PositionalEmbedding.to(tokens.dtype);
 
         // Only the mean token's output is kept, and attention rows are independent: query it alone.
-        var q = QProj.call(tokens[.., ..1]).view(batch, 1, _numHeads, -1).transpose(1, 2);
-        var k = KProj.call(tokens).view(batch, -1, _numHeads, q.shape[3]).transpose(1, 2);
-        var v = VProj.call(tokens).view(batch, -1, _numHeads, q.shape[3]).transpose(1, 2);
-        var attention = matmul(q / Math.Sqrt(q.shape[3]), k.transpose(-2, -1)).softmax(-1);
-        var pooled = matmul(attention, v).transpose(1, 2).reshape(batch, -1);
+        // Sizes spelled out rather than -1, which an empty batch leaves undetermined.
+        var (positions, channels) = (tokens.shape[1], tokens.shape[2]);
+        var headDim = channels / _numHeads;
+        var q = QProj.call(tokens[.., ..1]).view(batch, 1, _numHeads, headDim).transpose(1, 2);
+        var k = KProj.call(tokens).view(batch, positions, _numHeads, headDim).transpose(1, 2);
+        var v = VProj.call(tokens).view(batch, positions, _numHeads, headDim).transpose(1, 2);
+        var attention = BatchedMatmul.Of(q / Math.Sqrt(headDim), k.transpose(-2, -1)).softmax(-1);
+        var pooled = BatchedMatmul.Of(attention, v).transpose(1, 2).reshape(batch, channels);
         return CProj.call(pooled).MoveToOuterDisposeScope();
     }
 }

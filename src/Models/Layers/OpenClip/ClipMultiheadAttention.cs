@@ -36,13 +36,14 @@ public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var (batch, tokens) = (x.shape[0], x.shape[1]);
+        // Sizes spelled out rather than -1, which an empty batch leaves undetermined.
+        var (batch, tokens, channels) = (x.shape[0], x.shape[1], x.shape[2]);
         var qkv = nn.functional.linear(x, InProjWeight, InProjBias)
-            .view(batch, tokens, 3, _numHeads, -1)
+            .view(batch, tokens, 3, _numHeads, channels / _numHeads)
             .permute(2, 0, 3, 1, 4);
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
-        var attention = matmul(q * _scale, k.transpose(-2, -1)).softmax(-1);
-        var output = matmul(attention, v).transpose(1, 2).reshape(batch, tokens, -1);
+        var attention = BatchedMatmul.Of(q * _scale, k.transpose(-2, -1)).softmax(-1);
+        var output = BatchedMatmul.Of(attention, v).transpose(1, 2).reshape(batch, tokens, channels);
         return OutProj.call(output).MoveToOuterDisposeScope();
     }
 }

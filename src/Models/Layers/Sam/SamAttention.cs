@@ -48,23 +48,24 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var (batch, height, width) = (x.shape[0], x.shape[1], x.shape[2]);
-        var tokens = height * width;
+        // Sizes spelled out rather than -1, which an empty batch leaves undetermined.
+        var (batch, height, width, channels) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
+        var (tokens, headDim) = (height * width, channels / _numHeads);
         var qkv = Qkv.call(x)
-            .reshape(batch, tokens, 3, _numHeads, -1)
+            .reshape(batch, tokens, 3, _numHeads, headDim)
             .permute(2, 0, 3, 1, 4)
-            .reshape(3, batch * _numHeads, tokens, -1);
+            .reshape(3, batch * _numHeads, tokens, headDim);
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
 
-        var attention = matmul(q * _scale, k.transpose(-2, -1));
+        var attention = BatchedMatmul.Of(q * _scale, k.transpose(-2, -1));
         if (RelPosH is { } relPosH && RelPosW is { } relPosW)
             attention = RelativePosition.AddDecomposed(attention, q, relPosH, relPosW, (height, width), (height, width));
         attention = attention.softmax(-1);
 
-        var output = matmul(attention, v)
-            .view(batch, _numHeads, height, width, -1)
+        var output = BatchedMatmul.Of(attention, v)
+            .view(batch, _numHeads, height, width, headDim)
             .permute(0, 2, 3, 1, 4)
-            .reshape(batch, height, width, -1);
+            .reshape(batch, height, width, channels);
         return Proj.call(output).MoveToOuterDisposeScope();
     }
 }

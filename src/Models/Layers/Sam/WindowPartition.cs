@@ -21,7 +21,7 @@ public static class WindowPartition
             .view(batch, hp / windowSize, windowSize, wp / windowSize, windowSize, channels)
             .permute(0, 1, 3, 2, 4, 5)
             .contiguous()
-            .view(-1, windowSize, windowSize, channels);
+            .view(batch * (hp / windowSize) * (wp / windowSize), windowSize, windowSize, channels);
         return (windows.MoveToOuterDisposeScope(), hp, wp);
     }
 
@@ -30,11 +30,12 @@ public static class WindowPartition
     {
         using var scope = NewDisposeScope();
         var batch = windows.shape[0] / (paddedHeight * paddedWidth / windowSize / windowSize);
+        var channels = windows.shape[3];
         var x = windows
-            .view(batch, paddedHeight / windowSize, paddedWidth / windowSize, windowSize, windowSize, -1)
+            .view(batch, paddedHeight / windowSize, paddedWidth / windowSize, windowSize, windowSize, channels)
             .permute(0, 1, 3, 2, 4, 5)
             .contiguous()
-            .view(batch, paddedHeight, paddedWidth, -1);
+            .view(batch, paddedHeight, paddedWidth, channels);
         if (paddedHeight > height || paddedWidth > width)
             x = x[.., ..(int)height, ..(int)width, ..].contiguous();
         return x.MoveToOuterDisposeScope();

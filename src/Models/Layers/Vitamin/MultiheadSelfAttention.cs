@@ -31,13 +31,15 @@ public sealed class MultiheadSelfAttention : ExplicitModule<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        // Sizes spelled out rather than -1, which an empty batch leaves undetermined.
         var (batch, channels) = (x.shape[0], x.shape[^1]);
+        var tokens = x.shape[1..^1].Aggregate(1L, (product, side) => product * side);
         var qkv = Qkv.call(x)
-            .reshape(batch, -1, 3, _numHeads, channels / _numHeads)
+            .reshape(batch, tokens, 3, _numHeads, channels / _numHeads)
             .permute(2, 0, 3, 1, 4);
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
-        var attention = (matmul(q, k.transpose(-2, -1)) * _scale).softmax(-1);
-        var output = matmul(attention, v).transpose(1, 2).reshape(x.shape);
+        var attention = (BatchedMatmul.Of(q, k.transpose(-2, -1)) * _scale).softmax(-1);
+        var output = BatchedMatmul.Of(attention, v).transpose(1, 2).reshape(x.shape);
         return Proj.call(output).MoveToOuterDisposeScope();
     }
 }
