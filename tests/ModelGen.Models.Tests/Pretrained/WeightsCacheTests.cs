@@ -45,8 +45,8 @@ public sealed class WeightsCacheTests : IDisposable
 
     [Theory]
     [InlineData(false, "/xdg", "/xdg/modelgen/weights")]
-    [InlineData(false, "relative/xdg", "/home/me/.cache/modelgen/weights")]
-    [InlineData(false, null, "/home/me/.cache/modelgen/weights")]
+    [InlineData(false, "relative/xdg", "/profile/me/.cache/modelgen/weights")]
+    [InlineData(false, null, "/profile/me/.cache/modelgen/weights")]
     [InlineData(true, "/xdg", "/local-app-data/modelgen/weights")]
     public void The_default_cache_follows_the_platform_convention(bool windows, string? xdgCacheHome, string expected)
     {
@@ -55,7 +55,7 @@ public sealed class WeightsCacheTests : IDisposable
             name => name == "XDG_CACHE_HOME" ? xdgCacheHome : null,
             special => special switch
             {
-                Environment.SpecialFolder.UserProfile => "/home/me",
+                Environment.SpecialFolder.UserProfile => "/profile/me",
                 Environment.SpecialFolder.LocalApplicationData => "/local-app-data",
                 _ => throw new ArgumentOutOfRangeException(nameof(special)),
             });
