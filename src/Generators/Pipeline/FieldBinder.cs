@@ -31,8 +31,8 @@ namespace ModelGen.Generators.Pipeline
                     continue;
                 var suggestion = NameSuggestions.Closest(property.Name, known);
                 var hint = suggestion is null ? $" Known fields: {string.Join(", ", definitions.Select(d => d.JsonName))}." : $" Did you mean '{suggestion}'?";
+                // Reported, but the known fields are still bound and checked, so one build shows every independent error.
                 diagnostics.Add(DiagnosticDescriptors.UnknownField, property.NameSpan, $"'{property.Name}' is not a field of {context}.{hint}");
-                ok = false;
             }
 
             var values = new List<BoundValue>();
