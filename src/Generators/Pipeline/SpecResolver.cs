@@ -32,7 +32,24 @@ namespace ModelGen.Generators.Pipeline
                 .OrderBy(d => d.Path, StringComparer.Ordinal)
                 .Select(d => ResolveOne(d, byPath, builtIns, options))
                 .ToList();
-            return ReportDuplicateTypes(outcomes).ToImmutableArray();
+            return ReportDuplicateTypes(outcomes, BuiltInNames(documents, builtIns)).ToImmutableArray();
+        }
+
+        /// <summary>The class names the package's built-in specs generate (in the library, not here), by name, with their references.</summary>
+        private static Dictionary<string, string> BuiltInNames(ImmutableArray<SpecDocument> documents, BuiltInSpecs builtIns)
+        {
+            var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var document in documents)
+            {
+                var path = Normalize(document.Path);
+                if (!builtIns.Contains(path) || document.Root is not JsonObject root)
+                    continue;
+                if (root.Find(HeaderFields.Abstract)?.Value is JsonBoolean { Value: true })
+                    continue;
+                if (root.Find(HeaderFields.Name)?.Value is JsonString name)
+                    names[name.Value] = builtIns.ReferenceOf(path);
+            }
+            return names;
         }
 
         /// <summary>Reports properties given twice in one object; returns whether there were any.</summary>
@@ -273,7 +290,7 @@ namespace ModelGen.Generators.Pipeline
         /// in two namespaces of one project is refused too: <c>ModelZoo.Create(name)</c> would be
         /// ambiguous for the project's own variants.
         /// </summary>
-        private static IEnumerable<SpecOutcome> ReportDuplicateTypes(List<SpecOutcome> outcomes)
+        private static IEnumerable<SpecOutcome> ReportDuplicateTypes(List<SpecOutcome> outcomes, Dictionary<string, string> builtInNames)
         {
             var byName = new Dictionary<string, ModelHeader>(StringComparer.OrdinalIgnoreCase);
             var byType = new Dictionary<string, ModelHeader>(StringComparer.Ordinal);
@@ -287,7 +304,9 @@ namespace ModelGen.Generators.Pipeline
 
                 var header = outcome.Unit.Header;
                 var types = new[] { header.Name, ConfigRecordEmitter.TypeName(header) }.Select(t => header.Namespace + "." + t).ToList();
-                var message = Clash(header, byName, byType, types);
+                var message = builtInNames.TryGetValue(header.Name, out var builtIn)
+                    ? $"'{header.Name}' is the name of the built-in variant {builtIn} of the ModelGen package; ModelZoo.Create finds variants by class name and the library already has this one, so give the spec another 'name'."
+                    : Clash(header, byName, byType, types);
                 if (message is null)
                 {
                     byName[header.Name] = header;
