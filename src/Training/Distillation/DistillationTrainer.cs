@@ -40,8 +40,25 @@ public sealed class DistillationTrainer
     /// <summary>The iterations completed so far.</summary>
     public int Iteration => Schedule.Iteration;
 
-    /// <summary>mmengine's epoch start: <c>model.train()</c>. Fixed backbones and necks keep themselves in eval mode, as upstream's <c>fix=True</c> modules do.</summary>
-    public void BeginEpoch() => Model.train();
+    /// <summary>The epoch in progress, from 0; -1 before the first <see cref="BeginEpoch"/>.</summary>
+    public int Epoch { get; private set; } = -1;
+
+    /// <summary>The batches of the current epoch trained on so far: the position in the epoch's data order.</summary>
+    public int BatchInEpoch { get; private set; }
+
+    /// <summary>Whether <see cref="ComputeGradients"/> has run without its <see cref="ApplyGradients"/>.</summary>
+    public bool HasPendingGradients => _pendingLoss is not null;
+
+    /// <summary>
+    /// mmengine's epoch start: the next epoch begins at its first batch, with <c>model.train()</c>. Fixed backbones and
+    /// necks keep themselves in eval mode, as upstream's <c>fix=True</c> modules do.
+    /// </summary>
+    public void BeginEpoch()
+    {
+        Epoch++;
+        BatchInEpoch = 0;
+        Model.train();
+    }
 
     /// <summary>One iteration: <see cref="ComputeGradients"/> then <see cref="ApplyGradients"/>.</summary>
     /// <param name="images">The preprocessed NCHW batch, in the model's dtype.</param>
@@ -77,7 +94,19 @@ public sealed class DistillationTrainer
         Optimizer.Step();
         Optimizer.ZeroGrad();
         Schedule.Step();
+        BatchInEpoch++;
         _pendingLoss = null;
         return new TrainingStep(iteration, learningRate, loss, gradNorm);
+    }
+
+    /// <summary>Continues at a checkpoint's data position; inside an epoch the model is put in training mode, as <see cref="BeginEpoch"/> left it.</summary>
+    internal void RestorePosition(int epoch, int batchInEpoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(epoch, -1);
+        ArgumentOutOfRangeException.ThrowIfNegative(batchInEpoch);
+        Epoch = epoch;
+        BatchInEpoch = batchInEpoch;
+        if (epoch >= 0)
+            Model.train();
     }
 }

@@ -30,6 +30,29 @@ public sealed class LrSchedule
             scheduler.Step();
     }
 
+    /// <summary>Every scheduler's state, in order, for a checkpoint.</summary>
+    public IReadOnlyList<LrSchedulerState> GetState() => _schedulers.Select(s => s.GetState()).ToArray();
+
+    /// <summary>Restores every scheduler; nothing changes unless all the states fit.</summary>
+    /// <exception cref="ArgumentException">Another number of schedulers, or a state that does not fit its scheduler.</exception>
+    public void SetState(IReadOnlyList<LrSchedulerState> states)
+    {
+        var problems = Mismatches(states);
+        if (problems.Count > 0)
+            throw new ArgumentException(string.Join(" ", problems), nameof(states));
+        for (var i = 0; i < _schedulers.Length; i++)
+            _schedulers[i].SetState(states[i]);
+    }
+
+    /// <summary>Why <paramref name="states"/> cannot be restored into this schedule; empty when they can.</summary>
+    internal IReadOnlyList<string> Mismatches(IReadOnlyList<LrSchedulerState> states)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        if (states.Count != _schedulers.Length)
+            return [$"The state has {states.Count} schedulers ({string.Join(", ", states.Select(s => s.Scheduler))}), this schedule {_schedulers.Length} ({string.Join(", ", _schedulers.Select(s => s.GetType().Name))})."];
+        return _schedulers.Zip(states, (scheduler, state) => scheduler.Mismatch(state)).OfType<string>().ToList();
+    }
+
     /// <summary>
     /// The schedule of OVSAM's and RWKV-SAM's distillation configs: <c>LinearLR(start_factor, by_epoch=False,
     /// begin=0, end=warmupIterations)</c> then <c>CosineAnnealingLR(by_epoch=True, begin=0, end=maxEpochs,

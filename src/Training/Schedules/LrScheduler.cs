@@ -55,6 +55,33 @@ public abstract class LrScheduler
             _groups[i].LearningRate = NextValue(_groups[i].LearningRate, _baseValues[i]);
     }
 
+    /// <summary>The scheduler's steps and base rates, for a checkpoint.</summary>
+    public LrSchedulerState GetState() => new(GetType().Name, GlobalStep, LastStep, _baseValues.ToArray());
+
+    /// <summary>Continues from <paramref name="state"/> (mmengine's <c>load_state_dict</c>); the groups' rates are restored with the optimizer.</summary>
+    /// <exception cref="ArgumentException">The state is of another scheduler type or another number of groups.</exception>
+    public void SetState(LrSchedulerState state)
+    {
+        if (Mismatch(state) is { } problem)
+            throw new ArgumentException(problem, nameof(state));
+        GlobalStep = state.GlobalStep;
+        LastStep = state.LastStep;
+        state.BaseValues.ToArray().CopyTo(_baseValues, 0);
+    }
+
+    /// <summary>Why <paramref name="state"/> cannot be restored into this scheduler, or null when it can.</summary>
+    internal string? Mismatch(LrSchedulerState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Scheduler != GetType().Name)
+            return $"The state is of a {state.Scheduler}, not a {GetType().Name}.";
+        if (state.BaseValues.Count != _baseValues.Length)
+            return $"The state of the {state.Scheduler} has {state.BaseValues.Count} parameter groups, this one {_baseValues.Length}.";
+        if (state.GlobalStep < -1 || state.LastStep < -1 || state.LastStep > state.GlobalStep)
+            return $"The state of the {state.Scheduler} has inconsistent steps (global {state.GlobalStep}, last {state.LastStep}).";
+        return null;
+    }
+
     /// <summary>The group's rate after step <see cref="LastStep"/>, from its current rate and base rate.</summary>
     protected abstract double NextValue(double current, double baseValue);
 
