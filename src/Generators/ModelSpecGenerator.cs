@@ -46,6 +46,26 @@ namespace ModelGen.Generators
                 .WithTrackingName(TrackingNames.ResolvedSpecs);
 
             context.RegisterSourceOutput(outcomes, Emit);
+
+            // A spec saved under another name (sam.json) is not compiled: say so instead of staying silent.
+            var misnamed = context.AdditionalTextsProvider
+                .Where(text => text.Path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && !text.Path.EndsWith(SpecSuffix, StringComparison.OrdinalIgnoreCase))
+                .Select((text, cancellationToken) => MisnamedSpec(Parse(text, cancellationToken)))
+                .Where(diagnostic => diagnostic is not null)
+                .WithTrackingName(TrackingNames.MisnamedSpecs);
+            context.RegisterSourceOutput(misnamed, (output, diagnostic) => output.ReportDiagnostic(diagnostic!.ToDiagnostic()));
+        }
+
+        /// <summary>MG0019 for a JSON object with a string <c>family</c> field naming a known family; null for any other JSON file.</summary>
+        private static DiagnosticInfo? MisnamedSpec(SpecDocument document)
+        {
+            if (document.Root is not JsonObject root || root.Find(HeaderFields.Family)?.Value is not JsonString family || ModelFamilies.Find(family.Value) is null)
+                return null;
+            var name = System.IO.Path.GetFileNameWithoutExtension(document.Path);
+            return DiagnosticInfo.Create(
+                DiagnosticDescriptors.NotASpecFile,
+                family.Span,
+                $"{System.IO.Path.GetFileName(document.Path)} has a 'family' field like a ModelGen spec, but only files ending in {SpecSuffix} are compiled; rename it to {name}{SpecSuffix} to generate its class.");
         }
 
         private static SpecDocument Parse(AdditionalText text, CancellationToken cancellationToken)

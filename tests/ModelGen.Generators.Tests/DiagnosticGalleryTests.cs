@@ -25,7 +25,7 @@ public sealed class DiagnosticGalleryTests
     public void Diagnostics_match_their_snapshot(string @case)
     {
         var directory = Path.Combine(Gallery, @case) + "/";
-        var specs = Directory.EnumerateFiles(directory, "*.model.json").Order(StringComparer.Ordinal)
+        var specs = Directory.EnumerateFiles(directory, "*.json").Order(StringComparer.Ordinal)
             .Select(path => (AdditionalText)new InMemoryAdditionalText(path, File.ReadAllText(path)))
             .ToList();
 

@@ -28,6 +28,7 @@ namespace ModelGen.Generators.Diagnostics
         public static readonly DiagnosticDescriptor InvalidChoice = Error("MG0016", "Spec value is not one of the allowed choices");
         public static readonly DiagnosticDescriptor SuspiciousLayout = Warning("MG0017", "Legal but suspicious model layout");
         public static readonly DiagnosticDescriptor InternalError = Error("MG0018", "ModelGen could not process a spec");
+        public static readonly DiagnosticDescriptor NotASpecFile = Info("MG0019", "A JSON file looks like a spec but is not compiled");
 
         public static IReadOnlyList<DiagnosticDescriptor> All { get; } = typeof(DiagnosticDescriptors)
             .GetFields()
@@ -40,6 +41,8 @@ namespace ModelGen.Generators.Diagnostics
         private static DiagnosticDescriptor Error(string id, string title) => Create(id, title, DiagnosticSeverity.Error);
 
         private static DiagnosticDescriptor Warning(string id, string title) => Create(id, title, DiagnosticSeverity.Warning);
+
+        private static DiagnosticDescriptor Info(string id, string title) => Create(id, title, DiagnosticSeverity.Info);
 
         private static DiagnosticDescriptor Create(string id, string title, DiagnosticSeverity severity) => new DiagnosticDescriptor(
             id,

@@ -6,5 +6,6 @@ namespace ModelGen.Generators.Pipeline
         public const string ParsedSpecs = nameof(ParsedSpecs);
         public const string Options = nameof(Options);
         public const string ResolvedSpecs = nameof(ResolvedSpecs);
+        public const string MisnamedSpecs = nameof(MisnamedSpecs);
     }
 }

@@ -82,7 +82,7 @@ internal static partial class FuzzInputs
         var gallery = Path.Combine(RepositoryPaths.Root, "tests", "ModelGen.Generators.Tests", "Gallery");
         foreach (var directory in Directory.EnumerateDirectories(gallery).Order(StringComparer.Ordinal))
         {
-            var files = Directory.EnumerateFiles(directory, "*.model.json").Order(StringComparer.Ordinal)
+            var files = Directory.EnumerateFiles(directory, "*.json").Order(StringComparer.Ordinal)
                 .Select(f => (Root + Path.GetFileName(directory) + "/" + Path.GetFileName(f), File.ReadAllText(f)))
                 .ToList();
             corpus.Add(new FuzzInput(-1, "gallery/" + Path.GetFileName(directory), files));
