@@ -132,7 +132,8 @@ internal sealed class KeySelection
                     unexpected.Add(key);
             }
             var notInLayout = moduleKeys.Where(k => Scheme is not null && Scheme.ToAlias(k) is null).ToList();
-            var missing = moduleKeys.Where(k => !Found.ContainsKey(k) && !notInLayout.Contains(k)).ToList();
+            var outsideLayout = new HashSet<string>(notInLayout, StringComparer.Ordinal);
+            var missing = moduleKeys.Where(k => !Found.ContainsKey(k) && !outsideLayout.Contains(k)).ToList();
             return new KeySelection(Prefix, detected, Scheme, Found, unexpected, ignored, notInLayout, missing);
         }
     }

@@ -6,6 +6,4 @@ namespace ModelGen.Models.Weights;
 public sealed record TensorInfo(string Name, ScalarType DType, long[] Shape)
 {
     public string ShapeText => $"[{string.Join(", ", Shape)}]";
-
-    public long ElementCount => Shape.Aggregate(1L, (a, d) => a * d);
 }

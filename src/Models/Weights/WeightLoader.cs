@@ -76,8 +76,5 @@ public static class WeightLoader
         return report;
     }
 
-    private static bool is_floating_point(ScalarType dtype) =>
-        dtype is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64;
-
     private static Tensor Converted(Tensor value, ScalarType dtype) => value.dtype == dtype ? value : value.to_type(dtype);
 }
