@@ -113,12 +113,12 @@ namespace ModelGen.Generators.Pipeline
                 }
                 if (isAbstract.Value)
                 {
-                    CollectInherited(document, byPath, builtIns, diagnostics);
+                    CollectInherited(document, byPath, builtIns, options.ProjectDirectory, diagnostics);
                     return null;
                 }
             }
 
-            var merged = CollectInherited(document, byPath, builtIns, diagnostics);
+            var merged = CollectInherited(document, byPath, builtIns, options.ProjectDirectory, diagnostics);
             if (merged is null)
                 return null;
 
@@ -147,7 +147,7 @@ namespace ModelGen.Generators.Pipeline
         /// The spec's properties after following its <c>extends</c> chain, by name; null on a broken chain.
         /// A built-in spec lends its model fields but not its namespace or description, which describe the library's own class.
         /// </summary>
-        private static Dictionary<string, JsonProperty>? CollectInherited(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, BuiltInSpecs builtIns, DiagnosticBag diagnostics)
+        private static Dictionary<string, JsonProperty>? CollectInherited(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, BuiltInSpecs builtIns, string projectDirectory, DiagnosticBag diagnostics)
         {
             var chain = new List<JsonObject>();
             var visited = new List<string>();
@@ -181,7 +181,7 @@ namespace ModelGen.Generators.Pipeline
                 }
                 if (!byPath.TryGetValue(targetPath, out var parent))
                 {
-                    diagnostics.Add(DiagnosticDescriptors.ExtendsNotFound, extends.Value.Span, $"'extends' names \"{target.Value}\", but no spec file is at {targetPath}. Spec files must be AdditionalFiles ending in .model.json.");
+                    diagnostics.Add(DiagnosticDescriptors.ExtendsNotFound, extends.Value.Span, MissingSpecFile(target.Value, targetPath, projectDirectory));
                     return null;
                 }
                 if (parent.SyntaxError is not null || parent.Root is not JsonObject parentRoot)
@@ -210,6 +210,23 @@ namespace ModelGen.Generators.Pipeline
                 }
             }
             return merged;
+        }
+
+        /// <summary>
+        /// MG0012 for a path no AdditionalFile has. The generator cannot look at the disk, so the message covers the
+        /// three reasons a file that exists is still not seen: its name, its folder, or the project's includes.
+        /// </summary>
+        private static string MissingSpecFile(string reference, string targetPath, string projectDirectory)
+        {
+            var shown = RelativeSpecPath(targetPath, projectDirectory);
+            var start = $"'extends' names \"{reference}\", but no spec file of this project is at {shown}.";
+            if (!targetPath.EndsWith(ModelSpecGenerator.SpecSuffix, StringComparison.OrdinalIgnoreCase))
+                return $"{start} Only files ending in {ModelSpecGenerator.SpecSuffix} are specs: name the file (and 'extends') with that suffix.";
+            var include = $"<AdditionalFiles Include=\"{shown}\" />";
+            var directory = projectDirectory.Length == 0 ? "" : Normalize(projectDirectory).TrimEnd('/') + "/";
+            return directory.Length > 0 && !targetPath.StartsWith(directory, StringComparison.Ordinal)
+                ? $"{start} If the file exists, it is outside the project folder, where the ModelGen package does not look for specs: add {include} to the project file."
+                : $"{start} If the file exists, it is not among the project's AdditionalFiles (the ModelGen package adds every **/*{ModelSpecGenerator.SpecSuffix} of the project folder unless ModelGenIncludeSpecs is false or an Exclude removes it): add {include} to the project file.";
         }
 
         private static string UnknownBuiltIn(string reference, IEnumerable<string> paths, BuiltInSpecs builtIns)
