@@ -39,9 +39,11 @@ namespace ModelGen.Generators.Pipeline
                 .Where(o => o.Unit is not null)
                 .Select(o => Summarize(o.Unit!, o.Path, o.Unit!.Header.SpecPath, isBuiltIn: false))
                 .ToList();
+            // A built-in is resolved as the library compiles it (no built-ins of its own, its namespaces), so its summary names the library's class.
+            var library = new GeneratorOptions(BuiltInSpecs.LibraryNamespace, "", "");
             foreach (var document in backbones.Where(d => builtIns.Contains(Normalize(d.Path))).OrderBy(d => d.Path, StringComparer.Ordinal))
             {
-                var unit = Build(document, byPath, builtIns, options, new DiagnosticBag());
+                var unit = Build(document, byPath, new BuiltInSpecs(""), library, new DiagnosticBag());
                 if (unit is not null)
                     summaries.Add(Summarize(unit, document.Path, builtIns.ReferenceOf(Normalize(document.Path)), isBuiltIn: true));
             }

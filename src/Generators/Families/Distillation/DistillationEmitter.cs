@@ -41,8 +41,8 @@ namespace ModelGen.Generators.Families.Distillation
             writer.Line("/// </summary>");
             writer.Open($"public sealed partial class {header.Name} : {Compositions}.DistillationComposition<{teacher}, {teacherNeck}, {student}, {studentNeck}>");
 
-            writer.Line("/// <summary>What the spec declares: the parts, the loss, the input and the recipe.</summary>");
-            writer.Line($"public static {Compositions}.DistillationSpec Spec {{ get; }} = new {Compositions}.DistillationSpec(").Indent();
+            writer.Line("/// <summary>What the spec declares: the parts, the loss, the input and the recipe (the same as every instance's <see cref=\"global::ModelGen.Training.Compositions.DistillationComposition.Spec\"/>).</summary>");
+            writer.Line($"public static new {Compositions}.DistillationSpec Spec {{ get; }} = new {Compositions}.DistillationSpec(").Indent();
             writer.Line($"Name: {CSharpLiterals.String(header.Name)},");
             writer.Line($"Description: {CSharpLiterals.String(header.Description)},");
             writer.Line($"UpstreamConfig: {CSharpLiterals.String(fields.String("upstreamConfig"))},");
