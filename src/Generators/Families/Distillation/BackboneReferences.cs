@@ -28,8 +28,6 @@ namespace ModelGen.Generators.Families.Distillation
             _builtIns = builtIns;
         }
 
-        public IReadOnlyList<BackboneSummary> All => _summaries;
-
         /// <summary>The backbone <paramref name="part"/>'s <c>backbone</c> names, or null after reporting why there is none.</summary>
         public BackboneSummary? Find(BoundObject part, string partName, string specPath, DiagnosticBag diagnostics)
         {

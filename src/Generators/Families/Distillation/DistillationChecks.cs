@@ -37,7 +37,7 @@ namespace ModelGen.Generators.Families.Distillation
             var fits = neck.String("kind") switch
             {
                 DistillationFamily.LastLayerProjNeck => CheckLastLayerProjNeck(neck, student, diagnostics),
-                DistillationFamily.MultiLayerTransformerNeck => CheckMultiLayerTransformerNeck(neck, input, student, teacher, teacherPart, height, width, diagnostics),
+                DistillationFamily.MultiLayerTransformerNeck => CheckMultiLayerTransformerNeck(neck, input, student, teacher, height, width, diagnostics),
                 _ => true,
             };
             if (fits)
@@ -107,7 +107,7 @@ namespace ModelGen.Generators.Families.Distillation
             return false;
         }
 
-        private static bool CheckMultiLayerTransformerNeck(BoundObject neck, BoundObject input, BackboneSummary student, BackboneSummary teacher, BoundObject teacherPart, int height, int width, DiagnosticBag diagnostics)
+        private static bool CheckMultiLayerTransformerNeck(BoundObject neck, BoundObject input, BackboneSummary student, BackboneSummary teacher, int height, int width, DiagnosticBag diagnostics)
         {
             var features = student.Geometry.Features;
             var outputs = Describe(features);
@@ -197,8 +197,6 @@ namespace ModelGen.Generators.Families.Distillation
                 diagnostics.Add(DiagnosticDescriptors.Inconsistent, span, $"'embeddingFrom' \"teacher\" copies the teacher {teacher.ClassName}'s pos_embed, which has {embedding.Channels} channels, but 'embedChannels' is {embedChannels}; set 'embedChannels' {embedding.Channels}.");
             else if ((embedding.GridHeight, embedding.GridWidth) != grid)
                 diagnostics.Add(DiagnosticDescriptors.Inconsistent, span, $"'embeddingFrom' \"teacher\" copies the teacher {teacher.ClassName}'s {embedding.GridHeight}x{embedding.GridWidth} pos_embed, but at 'input.size' [{height}, {width}] the neck's grid is {grid.Item1}x{grid.Item2}; use 'input.size' [{embedding.GridHeight * 16}, {embedding.GridWidth * 16}].");
-            else if (teacherPart.OptionalString("pretrained") is null)
-                diagnostics.Add(DiagnosticDescriptors.Inconsistent, span, $"'embeddingFrom' \"teacher\" copies the teacher's pretrained pos_embed, but 'teacher.pretrained' is not given; set it to one of {Quoted(teacher.PretrainedTags)}.");
             else
                 return true;
             return false;
