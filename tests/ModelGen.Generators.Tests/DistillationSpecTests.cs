@@ -115,6 +115,53 @@ public sealed class DistillationSpecTests
         Assert.Empty(GeneratorHarness.CompilationErrors(output));
     }
 
+    [Fact]
+    public void A_composition_extends_an_abstract_composition_and_is_checked_with_its_inherited_fields()
+    {
+        const string abstractBase = """
+            {
+              "abstract": true,
+              "family": "distillation",
+              "teacher": { "backbone": "TinyTeacher" },
+              "studentNeck": { "kind": "LastLayerProjNeck", "inChannels": 192, "outChannels": 32 },
+              "input": { "size": [64, 64] }
+            }
+            """;
+        const string child = """
+            {
+              "extends": "base.model.json",
+              "name": "TinyChild",
+              "student": { "backbone": "TinyStudent" }
+            }
+            """;
+        var (result, output) = GeneratorHarness.Run(
+            ("tiny_teacher.model.json", TinyTeacher),
+            ("tiny_student.model.json", TinyStudent),
+            ("base.model.json", abstractBase),
+            ("child.model.json", child),
+            ("wrong.model.json", child.Replace("TinyChild", "WrongChild").Replace("\"TinyStudent\" }", "\"TinyStudent\" }, \"studentNeck\": { \"kind\": \"LastLayerNeck\" }")));
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("MG0022", diagnostic.Id);
+        Assert.EndsWith("wrong.model.json", diagnostic.Location.GetLineSpan().Path);
+        Assert.Empty(GeneratorHarness.CompilationErrors(output));
+        Assert.Single(result.GeneratedTrees, t => t.FilePath.EndsWith("Test.Models.TinyChild.g.cs", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_backbone_part_that_names_a_composition_is_reported()
+    {
+        var (result, _) = GeneratorHarness.Run(
+            ("tiny_teacher.model.json", TinyTeacher),
+            ("tiny_student.model.json", TinyStudent),
+            ("tiny_distillation.model.json", TinyComposition),
+            ("nested.model.json", TinyComposition.Replace("TinyDistillation", "Nested").Replace("\"TinyTeacher\"", "\"TinyDistillation\"")));
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("MG0020", diagnostic.Id);
+        Assert.Contains("a distillation spec, not a backbone", diagnostic.GetMessage());
+    }
+
     private static (GeneratorDriverRunResult Result, Compilation Output) RunBuiltIns() => GeneratorHarness.RunWithBuiltIns(
         Directory.EnumerateFiles(Path.Combine(TrainingProjectDirectory, "Specs"), "*.model.json")
             .Order(StringComparer.Ordinal)
