@@ -144,6 +144,12 @@ namespace ModelGen.Generators
             string source;
             try
             {
+                if (DistillationEmitter.CapturesItsOwnName(outcome.Unit))
+                {
+                    var header = outcome.Unit.Header;
+                    context.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidName, header.NameSpan, $"'{header.Name}' is also a name the generated code of this composition uses (a member, a part's type or a namespace), so the class would capture it and the code would not compile; choose another class name, e.g. '{header.Name}Distillation'.").ToDiagnostic());
+                    return;
+                }
                 source = DistillationEmitter.Emit(outcome.Unit);
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -43,8 +43,9 @@ namespace ModelGen.Generators.Pipeline
             var library = new GeneratorOptions(BuiltInSpecs.LibraryNamespace, "", "");
             foreach (var document in backbones.Where(d => builtIns.Contains(Normalize(d.Path))).OrderBy(d => d.Path, StringComparer.Ordinal))
             {
-                var unit = Build(document, byPath, new BuiltInSpecs(""), library, new DiagnosticBag());
-                if (unit is not null)
+                var bag = new DiagnosticBag();
+                var unit = Build(document, byPath, new BuiltInSpecs(""), library, bag);
+                if (unit is not null && !bag.HasErrors)
                     summaries.Add(Summarize(unit, document.Path, builtIns.ReferenceOf(Normalize(document.Path)), isBuiltIn: true));
             }
             return new BackboneResolution(checkedOutcomes.ToEquatableArray(), summaries.ToEquatableArray());

@@ -117,6 +117,12 @@ namespace ModelGen.Generators.Families.Distillation
             var embedChannels = neck.Integer("embedChannels");
             var ok = true;
 
+            if (height < 16 || width < 16)
+            {
+                diagnostics.Add(DiagnosticDescriptors.Inconsistent, input.SpanOf("size"), $"'input.size' [{height}, {width}] is smaller than a MultiLayerTransformerNeck takes: its grid is the input size over its stride 16. Use at least [{System.Math.Max(height, 16)}, {System.Math.Max(width, 16)}].");
+                ok = false;
+            }
+
             if (embedChannels % 16 != 0)
             {
                 diagnostics.Add(DiagnosticDescriptors.Inconsistent, neck.SpanOf("embedChannels"), $"'embedChannels' {embedChannels} is not a multiple of the 16 heads of the neck's SAM blocks; use {System.Math.Max(16, embedChannels / 16 * 16)} or {(embedChannels / 16 + 1) * 16}.");

@@ -1,5 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using ModelGen.Generators.Emit;
 using ModelGen.Generators.Model;
 
@@ -14,7 +16,20 @@ namespace ModelGen.Generators.Families.Distillation
         private const string Compositions = "global::ModelGen.Training.Compositions";
         private const string Necks = "global::ModelGen.Models.Necks";
 
+        private const string ProbeName = "ModelGenNameProbe";
+
         public static string HintName(DistillationUnit unit) => $"{unit.Header.Namespace}.{unit.Header.Name}.g.cs";
+
+        /// <summary>
+        /// Whether the class name is also an identifier of its generated code (a member such as <c>Spec</c>, a part's
+        /// type, a namespace segment), which it would capture: the code is emitted under a probe name and the real
+        /// name looked up among its identifiers, as <see cref="CapturedNames"/> does for backbones. Conservative by design.
+        /// </summary>
+        public static bool CapturesItsOwnName(DistillationUnit unit)
+        {
+            var probe = Emit(unit with { Header = unit.Header with { Name = ProbeName } });
+            return SyntaxFactory.ParseTokens(probe).Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == unit.Header.Name);
+        }
 
         public static string Emit(DistillationUnit unit)
         {

@@ -80,9 +80,12 @@ namespace ModelGen.Generators.Families.Distillation
                 }
                 var header = outcome.Unit.Header;
                 var backbone = summaries.FirstOrDefault(s => string.Equals(s.ClassName, header.Name, StringComparison.OrdinalIgnoreCase));
+                var config = summaries.FirstOrDefault(s => !s.IsBuiltIn && s.Namespace == header.Namespace && s.ClassName + "Config" == header.Name);
                 string? message = null;
                 if (backbone is not null)
                     message = $"'{header.Name}' is already the name of the backbone {backbone.FullName} ({backbone.Reference}); give the composition another 'name'.";
+                else if (config is not null)
+                    message = $"'{header.Namespace}.{header.Name}' is already generated from {config.Reference} (the config record of {config.ClassName}); give the composition another 'name'.";
                 else if (seen.TryGetValue(header.Name, out var first))
                     message = $"'{header.Name}' is already generated from {first.SpecPath}; DistillationZoo finds compositions by class name, so give one of the specs another 'name'.";
                 if (message is null)
