@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ModelGen.Training.Compositions;
 using ModelGen.Training.Distillation;
 using ModelGen.Training.Optim;
