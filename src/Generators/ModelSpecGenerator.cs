@@ -56,9 +56,19 @@ namespace ModelGen.Generators
             context.RegisterSourceOutput(outcomes, Emit);
 
             // Distillation specs are resolved after the backbones, against their summaries (equatable, so an edit that
-            // leaves every summary as it was leaves the compositions cached).
+            // leaves every summary as it was leaves the compositions cached). The built-ins' are computed from the
+            // built-in files alone, so editing the project's specs does not resolve the package's again.
+            var builtInSummaries = documents
+                .Combine(options)
+                .Where(pair => SpecResolver.IsBuiltIn(pair.Left, pair.Right))
+                .Select((pair, _) => pair.Left)
+                .Collect()
+                .Combine(options)
+                .Select((input, _) => SummarizeBuiltInsSafely(input.Left, input.Right))
+                .WithTrackingName(TrackingNames.BuiltInSummaries);
             var summaries = backbones
-                .Select((resolution, _) => resolution.Summaries)
+                .Combine(builtInSummaries)
+                .Select((input, _) => new ComposableBackbones(input.Left.Summaries.Concat(input.Right.Summaries).ToEquatableArray(), input.Right.BuiltInFailure))
                 .WithTrackingName(TrackingNames.BackboneSummaries);
             var trainingReferenced = context.CompilationProvider
                 .Select((compilation, _) => compilation.AssemblyName == TrainingAssembly || compilation.ReferencedAssemblyNames.Any(a => a.Name == TrainingAssembly))
@@ -120,20 +130,37 @@ namespace ModelGen.Generators
             }
         }
 
-        private static ImmutableArray<DistillationOutcome> ResolveDistillationsSafely(ImmutableArray<SpecDocument> documents, GeneratorOptions options, EquatableArray<BackboneSummary> summaries, bool trainingReferenced)
+        private static (EquatableArray<BackboneSummary> Summaries, string? BuiltInFailure) SummarizeBuiltInsSafely(ImmutableArray<SpecDocument> builtInDocuments, GeneratorOptions options)
         {
             try
             {
-                return DistillationResolver.Resolve(documents, options, summaries, trainingReferenced);
+                return (SpecResolver.SummarizeBuiltIns(builtInDocuments, options), null);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                return documents
-                    .Where(d => d.Root is JsonObject root && root.Find(HeaderFields.Family)?.Value is JsonString { Value: DistillationFamily.Name })
-                    .Select(d => new DistillationOutcome(d.Path, Failure(d.Path, e).Diagnostics, null))
-                    .ToImmutableArray();
+                return (EquatableArray<BackboneSummary>.Empty, $"{e.GetType().Name}: {e.Message}");
             }
         }
+
+        private static ImmutableArray<DistillationOutcome> ResolveDistillationsSafely(ImmutableArray<SpecDocument> documents, GeneratorOptions options, ComposableBackbones backbones, bool trainingReferenced)
+        {
+            if (backbones.BuiltInFailure is string failure)
+                return CompositionFailures(documents, $"the built-in specs could not be summarised: {failure}");
+            try
+            {
+                return DistillationResolver.Resolve(documents, options, backbones.Summaries, trainingReferenced);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return CompositionFailures(documents, $"{e.GetType().Name}: {e.Message}");
+            }
+        }
+
+        /// <summary>MG0018 on every file that declares the distillation family itself.</summary>
+        private static ImmutableArray<DistillationOutcome> CompositionFailures(ImmutableArray<SpecDocument> documents, string reason) => documents
+            .Where(d => d.Root is JsonObject root && root.Find(HeaderFields.Family)?.Value is JsonString { Value: DistillationFamily.Name })
+            .Select(d => new DistillationOutcome(d.Path, Failure(d.Path, reason).Diagnostics, null))
+            .ToImmutableArray();
 
         private static void EmitComposition(SourceProductionContext context, DistillationOutcome outcome)
         {
@@ -195,9 +222,11 @@ namespace ModelGen.Generators
                 ? $"'{header.Name}' is also a name the generated code of this variant uses (a building block, member or keyword), so the class would capture it and the code would not compile; choose another class name, e.g. '{header.Name}Model'."
                 : $"'{header.Name}' would generate the config record '{captured}', a name the generated code of this variant already uses; choose another class name, e.g. '{header.Name}Model'.");
 
-        private static SpecOutcome Failure(string path, Exception e) => new SpecOutcome(
+        private static SpecOutcome Failure(string path, Exception e) => Failure(path, $"{e.GetType().Name}: {e.Message}");
+
+        private static SpecOutcome Failure(string path, string reason) => new SpecOutcome(
             path,
-            new[] { new DiagnosticInfo(DiagnosticDescriptors.InternalError.Id, $"ModelGen failed on this spec ({e.GetType().Name}: {e.Message}). Please report it with the spec attached.", SourceSpan.WholeFile(path)) }.ToEquatableArray(),
+            new[] { new DiagnosticInfo(DiagnosticDescriptors.InternalError.Id, $"ModelGen failed on this spec ({reason}). Please report it with the spec attached.", SourceSpan.WholeFile(path)) }.ToEquatableArray(),
             null);
     }
 }

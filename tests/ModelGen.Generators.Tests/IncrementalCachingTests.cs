@@ -81,6 +81,27 @@ public sealed class IncrementalCachingTests
     }
 
     [Fact]
+    public void Editing_a_projects_spec_does_not_summarise_the_built_ins_again()
+    {
+        var builtIns = Directory.EnumerateFiles(RepositoryPaths.Specs, "*.model.json", SearchOption.AllDirectories)
+            .Select(path => (AdditionalText)new InMemoryAdditionalText(path, File.ReadAllText(path)))
+            .ToList();
+        var composition = Spec("composition.model.json", Composition.Replace("\"FirstVariant\"", "\"SamVitB\"").Replace("[256, 256]", "[1024, 1024]"));
+        var second = Spec("second.model.json", Second);
+        var compilation = GeneratorHarness.CreateCompilation();
+        var driver = GeneratorHarness.CreateDriver([second, composition, .. builtIns], trackSteps: true, builtInSpecDirectory: RepositoryPaths.Specs).RunGenerators(compilation);
+        Assert.Empty(driver.GetRunResult().Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Single(driver.GetRunResult().GeneratedTrees, t => t.FilePath.EndsWith("FirstIntoSecond.g.cs", StringComparison.Ordinal));
+
+        var edited = Spec("second.model.json", Second.Replace("\"depth\": 2", "\"depth\": 3").Replace("[1]", "[2]"));
+        driver = driver.ReplaceAdditionalText(second, edited).RunGenerators(compilation);
+        var run = driver.GetRunResult().Results.Single();
+
+        Assert.All(Reasons(run, TrackingNames.BuiltInSummaries), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        Assert.Equal([IncrementalStepRunReason.Modified], Reasons(run, TrackingNames.ResolvedBackbones));
+    }
+
+    [Fact]
     public void Editing_csharp_code_reemits_nothing()
     {
         var compilation = GeneratorHarness.CreateCompilation("class A { }");

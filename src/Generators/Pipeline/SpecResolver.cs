@@ -37,19 +37,35 @@ namespace ModelGen.Generators.Pipeline
 
             var summaries = checkedOutcomes
                 .Where(o => o.Unit is not null)
-                .Select(o => Summarize(o.Unit!, o.Path, o.Unit!.Header.SpecPath, isBuiltIn: false))
-                .ToList();
-            // A built-in is resolved as the library compiles it (no built-ins of its own, its namespaces), so its summary names the library's class.
+                .Select(o => Summarize(o.Unit!, o.Path, o.Unit!.Header.SpecPath, isBuiltIn: false));
+            return new BackboneResolution(checkedOutcomes.ToEquatableArray(), summaries.ToEquatableArray());
+        }
+
+        /// <summary>
+        /// The summaries of the package's valid built-in backbone specs (given alone: they extend only each other). Each
+        /// is resolved as the library compiles it (no built-ins of its own, the library's namespaces), so its summary
+        /// names the library's class; its diagnostics are the library's, not the project's.
+        /// </summary>
+        public static EquatableArray<BackboneSummary> SummarizeBuiltIns(ImmutableArray<SpecDocument> builtInDocuments, GeneratorOptions options)
+        {
+            var byPath = ByPath(builtInDocuments);
+            var builtIns = BuiltInsOf(options);
             var library = new GeneratorOptions(BuiltInSpecs.LibraryNamespace, "", "");
-            foreach (var document in backbones.Where(d => builtIns.Contains(Normalize(d.Path))).OrderBy(d => d.Path, StringComparer.Ordinal))
+            var summaries = new List<BackboneSummary>();
+            foreach (var document in builtInDocuments.OrderBy(d => d.Path, StringComparer.Ordinal))
             {
+                if (DeclaredFamily(document, byPath, builtIns) == DistillationFamily.Name)
+                    continue;
                 var bag = new DiagnosticBag();
                 var unit = Build(document, byPath, new BuiltInSpecs(""), library, bag);
                 if (unit is not null && !bag.HasErrors)
                     summaries.Add(Summarize(unit, document.Path, builtIns.ReferenceOf(Normalize(document.Path)), isBuiltIn: true));
             }
-            return new BackboneResolution(checkedOutcomes.ToEquatableArray(), summaries.ToEquatableArray());
+            return summaries.ToEquatableArray();
         }
+
+        /// <summary>Whether a spec file is one of the package's built-ins, by the project's options.</summary>
+        public static bool IsBuiltIn(SpecDocument document, GeneratorOptions options) => BuiltInsOf(options).Contains(Normalize(document.Path));
 
         internal static Dictionary<string, SpecDocument> ByPath(IEnumerable<SpecDocument> documents)
         {
