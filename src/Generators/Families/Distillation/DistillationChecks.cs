@@ -27,6 +27,7 @@ namespace ModelGen.Generators.Families.Distillation
             CheckPretrained(teacherPart, "teacher", teacher, diagnostics);
             CheckPretrained(studentPart, "student", student, diagnostics);
             CheckFixLayers(studentPart, student, diagnostics);
+            CheckCheckpointPrefix(studentPart, diagnostics);
             var accepted = CheckInputSize(input, "teacher", teacher, height, width, diagnostics) & CheckInputSize(input, "student", student, height, width, diagnostics);
             WarnResampledPositionEmbedding(input, "teacher", teacher, height, width, diagnostics);
             WarnResampledPositionEmbedding(input, "student", student, height, width, diagnostics);
@@ -64,6 +65,12 @@ namespace ModelGen.Generators.Families.Distillation
                 diagnostics.Add(DiagnosticDescriptors.Inconsistent, student.SpanOf("fixLayers"), $"'fixLayers' freezes stages of an OpenCLIP ResNet, but {backbone.ClassName} (family {backbone.Family}) has no fixLayers; remove it, or freeze the whole student with 'fix': true.");
             else if (fixLayers > stages)
                 diagnostics.Add(DiagnosticDescriptors.OutOfRange, student.SpanOf("fixLayers"), $"'fixLayers' is {fixLayers}, but {backbone.ClassName} has {stages} stages; give 0 to {stages}.");
+        }
+
+        private static void CheckCheckpointPrefix(BoundObject student, DiagnosticBag diagnostics)
+        {
+            if (student.OptionalString("checkpointPrefix") is string prefix && (prefix.Length == 0 || !SharedFields.IsPrefix(prefix)))
+                diagnostics.Add(DiagnosticDescriptors.OutOfRange, student.SpanOf("checkpointPrefix"), $"'checkpointPrefix' \"{prefix}\" is not a key prefix; write the dotted path with its final dot, e.g. \"backbone.\", or leave it out for none.");
         }
 
         /// <summary>The sides the generated forward takes; false (reported) when the input size is smaller.</summary>
