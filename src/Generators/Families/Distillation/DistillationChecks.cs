@@ -42,7 +42,7 @@ namespace ModelGen.Generators.Families.Distillation
                 _ => true,
             };
             if (fits)
-                CheckAgainstTeacher(neck, input, teacher, student, height, width, diagnostics);
+                CheckAgainstTeacher(neck, teacher, student, height, width, diagnostics);
         }
 
         private static void CheckPretrained(BoundObject part, string partName, BackboneSummary backbone, DiagnosticBag diagnostics)
@@ -216,7 +216,7 @@ namespace ModelGen.Generators.Families.Distillation
         }
 
         /// <summary>The student neck's output (channels, stride and grid at the input size) against the teacher neck's, the teacher's last output.</summary>
-        private static void CheckAgainstTeacher(BoundObject neck, BoundObject input, BackboneSummary teacher, BackboneSummary student, int height, int width, DiagnosticBag diagnostics)
+        private static void CheckAgainstTeacher(BoundObject neck, BackboneSummary teacher, BackboneSummary student, int height, int width, DiagnosticBag diagnostics)
         {
             var target = teacher.Geometry.Features[teacher.Geometry.Features.Count - 1];
             var targetGrid = (target.Grid.Side(height), target.Grid.Side(width));
