@@ -25,6 +25,7 @@ namespace ModelGen.Generators.Families.Distillation
             var width = (int)size[1];
 
             CheckPretrained(teacherPart, "teacher", teacher, diagnostics);
+            WarnUnfixedTeacher(teacherPart, teacher, diagnostics);
             CheckPretrained(studentPart, "student", student, diagnostics);
             CheckFixLayers(studentPart, student, diagnostics);
             CheckCheckpointPrefix(studentPart, diagnostics);
@@ -55,6 +56,13 @@ namespace ModelGen.Generators.Families.Distillation
             diagnostics.Add(DiagnosticDescriptors.InvalidChoice, part.SpanOf("pretrained"), tags.Count == 0
                 ? $"'{partName}.pretrained' is \"{tag}\", but {backbone.ClassName} has no pretrained sources; leave 'pretrained' out (it starts from its initialisation or a checkpoint given at run time)."
                 : $"'{partName}.pretrained' is \"{tag}\", which is not a pretrained source of {backbone.ClassName}; its tags are {Quoted(tags)}.{(suggestion is null ? "" : $" Did you mean \"{suggestion}\"?")}");
+        }
+
+        /// <summary>The teacher is the target: BackboneDistillation runs it without gradients, so unfreezing it only keeps it in training mode.</summary>
+        private static void WarnUnfixedTeacher(BoundObject teacher, BackboneSummary backbone, DiagnosticBag diagnostics)
+        {
+            if (!teacher.Boolean("fix"))
+                diagnostics.Add(DiagnosticDescriptors.SuspiciousLayout, teacher.SpanOf("fix"), $"'teacher.fix' is false, but the teacher {backbone.ClassName} is the distillation target and always runs without gradients, so it never trains; unfixed it only stays in training mode (dropout, BatchNorm statistics move). Leave 'fix' true, as upstream's configs do.");
         }
 
         private static void CheckFixLayers(BoundObject student, BackboneSummary backbone, DiagnosticBag diagnostics)
