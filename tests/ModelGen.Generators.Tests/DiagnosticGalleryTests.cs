@@ -12,6 +12,9 @@ public sealed class DiagnosticGalleryTests
 {
     private static readonly string Gallery = Path.Combine(RepositoryPaths.Root, "tests", "ModelGen.Generators.Tests", "Gallery");
 
+    /// <summary>A case folder with this file is a project that does not reference ModelGen.Training.</summary>
+    private const string WithoutTrainingMarker = "without-training-reference.txt";
+
     public static TheoryData<string> Cases()
     {
         var data = new TheoryData<string>();
@@ -29,7 +32,7 @@ public sealed class DiagnosticGalleryTests
             .Select(path => (AdditionalText)new InMemoryAdditionalText(path, File.ReadAllText(path)))
             .ToList();
 
-        var (result, output) = GeneratorHarness.RunWithBuiltIns(specs, directory);
+        var (result, output) = GeneratorHarness.RunWithBuiltIns(specs, directory, withTraining: !File.Exists(Path.Combine(directory, WithoutTrainingMarker)));
 
         Assert.NotEmpty(result.Diagnostics);
         Assert.All(result.Diagnostics, d =>

@@ -42,6 +42,65 @@ public sealed class IncrementalCachingTests
         Assert.Equal(2, run.GeneratedSources.Length);
     }
 
+    private const string Composition = """
+        {
+          "name": "FirstIntoSecond",
+          "family": "distillation",
+          "teacher": { "backbone": "FirstVariant" },
+          "student": { "backbone": "SecondVariant" },
+          "studentNeck": { "kind": "LastLayerProjNeck", "inChannels": 256, "outChannels": 256 },
+          "input": { "size": [256, 256] }
+        }
+        """;
+
+    [Fact]
+    public void Editing_a_backbone_without_changing_its_summary_leaves_the_composition_cached()
+    {
+        var first = Spec("first.model.json", First);
+        var second = Spec("second.model.json", Second);
+        var composition = Spec("composition.model.json", Composition);
+        var compilation = GeneratorHarness.CreateCompilation();
+        var driver = GeneratorHarness.CreateDriver([first, second, composition], trackSteps: true).RunGenerators(compilation);
+        Assert.Empty(driver.GetRunResult().Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+
+        // A description is no part of a backbone's summary: the backbone is re-emitted, the composition is not.
+        var described = Spec("first.model.json", First.Replace("\"family\": \"sam-vit\",", "\"family\": \"sam-vit\", \"description\": \"Edited.\","));
+        driver = driver.ReplaceAdditionalText(first, described).RunGenerators(compilation);
+        var run = driver.GetRunResult().Results.Single();
+
+        Assert.Equal([IncrementalStepRunReason.Modified], Reasons(run, TrackingNames.ResolvedBackbones));
+        Assert.Equal([IncrementalStepRunReason.Unchanged], Reasons(run, TrackingNames.BackboneSummaries));
+        Assert.Equal([IncrementalStepRunReason.Unchanged], Reasons(run, TrackingNames.ResolvedDistillations));
+
+        // Another token width changes the teacher's summary (its stage outputs), so the composition is resolved and emitted again.
+        var wider = Spec("first.model.json", First.Replace("\"embedDim\": 64", "\"embedDim\": 128"));
+        driver = driver.ReplaceAdditionalText(described, wider).RunGenerators(compilation);
+        run = driver.GetRunResult().Results.Single();
+        Assert.Equal([IncrementalStepRunReason.Modified], Reasons(run, TrackingNames.BackboneSummaries));
+        Assert.Equal([IncrementalStepRunReason.Modified], Reasons(run, TrackingNames.ResolvedDistillations));
+    }
+
+    [Fact]
+    public void Editing_a_projects_spec_does_not_summarise_the_built_ins_again()
+    {
+        var builtIns = Directory.EnumerateFiles(RepositoryPaths.Specs, "*.model.json", SearchOption.AllDirectories)
+            .Select(path => (AdditionalText)new InMemoryAdditionalText(path, File.ReadAllText(path)))
+            .ToList();
+        var composition = Spec("composition.model.json", Composition.Replace("\"FirstVariant\"", "\"SamVitB\"").Replace("[256, 256]", "[1024, 1024]"));
+        var second = Spec("second.model.json", Second);
+        var compilation = GeneratorHarness.CreateCompilation();
+        var driver = GeneratorHarness.CreateDriver([second, composition, .. builtIns], trackSteps: true, builtInSpecDirectory: RepositoryPaths.Specs).RunGenerators(compilation);
+        Assert.Empty(driver.GetRunResult().Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Single(driver.GetRunResult().GeneratedTrees, t => t.FilePath.EndsWith("FirstIntoSecond.g.cs", StringComparison.Ordinal));
+
+        var edited = Spec("second.model.json", Second.Replace("\"depth\": 2", "\"depth\": 3").Replace("[1]", "[2]"));
+        driver = driver.ReplaceAdditionalText(second, edited).RunGenerators(compilation);
+        var run = driver.GetRunResult().Results.Single();
+
+        Assert.All(Reasons(run, TrackingNames.BuiltInSummaries), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        Assert.Equal([IncrementalStepRunReason.Modified], Reasons(run, TrackingNames.ResolvedBackbones));
+    }
+
     [Fact]
     public void Editing_csharp_code_reemits_nothing()
     {
@@ -63,7 +122,7 @@ public sealed class IncrementalCachingTests
         var driver = GeneratorHarness.CreateDriver([Spec("first.model.json", First)], trackSteps: true).RunGenerators(GeneratorHarness.CreateCompilation());
         var run = driver.GetRunResult().Results.Single();
 
-        foreach (var step in run.TrackedSteps.Where(s => s.Key is TrackingNames.ParsedSpecs or TrackingNames.ResolvedSpecs).SelectMany(s => s.Value))
+        foreach (var step in run.TrackedSteps.Where(s => s.Key is TrackingNames.ParsedSpecs or TrackingNames.ResolvedSpecs or TrackingNames.BackboneSummaries or TrackingNames.ResolvedDistillations).SelectMany(s => s.Value))
             foreach (var (value, _) in step.Outputs)
                 Assert.False(value is Compilation or ISymbol or AdditionalText, $"{step.Name} carries a {value.GetType().Name}");
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ModelGen.Generators.Families;
+using ModelGen.Generators.Families.Distillation;
 using ModelGen.Generators.Schema;
 using ModelGen.Generators.Tests.Testing;
 
@@ -34,6 +35,26 @@ public sealed class SpecSchemaTests
                 Assert.True(properties.TryGetProperty(field.JsonName, out _), $"{family.Name}.{field.JsonName} is not in the schema");
             Assert.False(branch.GetProperty("then").GetProperty("additionalProperties").GetBoolean());
         }
+    }
+
+    [Fact]
+    public void The_distillation_family_is_described_with_one_branch_per_neck_kind()
+    {
+        using var schema = JsonDocument.Parse(File.ReadAllText(SchemaPath));
+        var branch = schema.RootElement.GetProperty("allOf").EnumerateArray()
+            .Single(b => b.GetProperty("if").GetProperty("properties").GetProperty("family").GetProperty("const").GetString() == DistillationFamily.Name);
+        var properties = branch.GetProperty("then").GetProperty("properties");
+        foreach (var field in DistillationFamily.Fields)
+            Assert.True(properties.TryGetProperty(field.JsonName, out _), $"distillation.{field.JsonName} is not in the schema");
+
+        var kinds = properties.GetProperty("studentNeck").GetProperty("oneOf").EnumerateArray()
+            .Select(k => k.GetProperty("properties").GetProperty("kind").GetProperty("const").GetString())
+            .ToList();
+        Assert.Equal([DistillationFamily.LastLayerNeck, DistillationFamily.LastLayerProjNeck, DistillationFamily.MultiLayerTransformerNeck], kinds);
+        var projection = properties.GetProperty("studentNeck").GetProperty("oneOf")[1].GetProperty("properties");
+        Assert.Equal("integer", projection.GetProperty("inChannels").GetProperty("type").GetString());
+        Assert.False(projection.TryGetProperty("layerIds", out _));
+        Assert.Contains("distillation", schema.RootElement.GetProperty("properties").GetProperty("family").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
     }
 
     [Fact]

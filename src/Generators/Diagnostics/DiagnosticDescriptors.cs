@@ -29,6 +29,11 @@ namespace ModelGen.Generators.Diagnostics
         public static readonly DiagnosticDescriptor SuspiciousLayout = Warning("MG0017", "Legal but suspicious model layout");
         public static readonly DiagnosticDescriptor InternalError = Error("MG0018", "ModelGen could not process a spec");
         public static readonly DiagnosticDescriptor NotASpecFile = Info("MG0019", "A JSON file looks like a spec but is not compiled");
+        public static readonly DiagnosticDescriptor UnknownBackbone = Error("MG0020", "A composition names no usable backbone spec");
+        public static readonly DiagnosticDescriptor NeckDoesNotFitBackbone = Error("MG0021", "A neck does not fit its backbone's outputs");
+        public static readonly DiagnosticDescriptor StudentDoesNotMatchTeacher = Error("MG0022", "The student's output does not match the teacher's target");
+        public static readonly DiagnosticDescriptor NothingTrainable = Error("MG0023", "A composition's student has nothing to train");
+        public static readonly DiagnosticDescriptor TrainingNotReferenced = Error("MG0024", "A distillation spec needs the ModelGen.Training package");
 
         public static IReadOnlyList<DiagnosticDescriptor> All { get; } = typeof(DiagnosticDescriptors)
             .GetFields()

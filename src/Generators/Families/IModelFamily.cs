@@ -29,6 +29,9 @@ namespace ModelGen.Generators.Families
         /// <summary>Cross-field checks; per-field type and range checks have already passed.</summary>
         void Validate(BoundObject fields, DiagnosticBag diagnostics);
 
+        /// <summary>What the backbone of a valid spec takes and returns, for the specs that compose it.</summary>
+        BackboneGeometry Geometry(BoundObject fields);
+
         /// <summary>Writes the module class (the config record is emitted separately).</summary>
         void EmitModule(SourceWriter writer, GenerationUnit unit);
     }

@@ -104,7 +104,8 @@ namespace ModelGen.Generators.Families
                 diagnostics.Add(DiagnosticDescriptors.Inconsistent, source.Has("mean") ? source.SpanOf("mean") : source.SpanOf("std"), "Give 'mean' and 'std' together: preprocessing needs both.");
         }
 
-        private static bool IsPrefix(string prefix) =>
+        /// <summary>A dotted key path with its final dot (<c>image_encoder.</c>), or "" for none.</summary>
+        public static bool IsPrefix(string prefix) =>
             prefix.Length == 0 || (prefix.EndsWith(".", StringComparison.Ordinal) && !prefix.StartsWith(".", StringComparison.Ordinal) && !prefix.Contains("..") && prefix.All(c => !char.IsWhiteSpace(c)));
 
         private static string Suggest(string value, IEnumerable<string> known)

@@ -7,7 +7,8 @@ namespace ModelGen.Generators.Model
     /// A field's value after type checking, with where it was written (the default's span is the
     /// spec's <c>family</c> value, since that is what brought the default in).
     /// Values: long, double, bool, string, EquatableArray&lt;long&gt;, EquatableArray&lt;string&gt;,
-    /// EquatableArray&lt;double&gt;, BoundObject or EquatableArray&lt;BoundMapEntry&gt;. A list written in
+    /// EquatableArray&lt;double&gt;, BoundObject, EquatableArray&lt;BoundMapEntry&gt; or
+    /// <see cref="NullValue"/>. A list written in
     /// the spec also keeps where each item was written, so a bad item can be pointed at.
     /// </summary>
     internal sealed record BoundValue(string Name, object Value, SourceSpan Span, bool IsDefault, EquatableArray<SourceSpan> ItemSpans = default)
@@ -52,6 +53,12 @@ namespace ModelGen.Generators.Model
         public EquatableArray<double> Numbers(string name) => (EquatableArray<double>)Get(name).Value;
 
         public EquatableArray<BoundMapEntry> Map(string name) => (EquatableArray<BoundMapEntry>)Get(name).Value;
+
+        /// <summary>The value of an optional or nullable number field, or null when it was left out or given as null.</summary>
+        public double? OptionalNumber(string name) => Has(name) && Get(name).Value is double value ? value : (double?)null;
+
+        /// <summary>The value of an optional or nullable integer field, or null when it was left out or given as null.</summary>
+        public long? OptionalInteger(string name) => Has(name) && Get(name).Value is long value ? value : (long?)null;
 
         /// <summary>The string value of an optional field, or null when it was left out.</summary>
         public string? OptionalString(string name) => Has(name) ? String(name) : null;

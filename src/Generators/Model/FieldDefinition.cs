@@ -44,6 +44,12 @@ namespace ModelGen.Generators.Model
 
         public ImmutableArray<FieldDefinition> Children { get; private set; } = ImmutableArray<FieldDefinition>.Empty;
 
+        /// <summary>For a tagged object: its kinds, each with the fields it takes beside <c>kind</c>.</summary>
+        public ImmutableArray<FieldAlternative> Alternatives { get; private set; } = ImmutableArray<FieldAlternative>.Empty;
+
+        /// <summary>True when JSON <c>null</c> is a value of the field (bound as <see cref="NullValue"/>).</summary>
+        public bool AllowsNull { get; private set; }
+
         public bool Required => Default is null && !Optional;
 
         public FieldDefinition WithDefault(object value)
@@ -81,6 +87,19 @@ namespace ModelGen.Generators.Model
         public FieldDefinition WithChoices(params string[] choices)
         {
             Choices = choices.ToImmutableArray();
+            return this;
+        }
+
+        /// <summary>The kinds of a tagged object; its default (<see cref="WithDefault"/>) is the kind a left-out object has.</summary>
+        public FieldDefinition WithAlternatives(params FieldAlternative[] alternatives)
+        {
+            Alternatives = alternatives.ToImmutableArray();
+            return this;
+        }
+
+        public FieldDefinition AllowingNull()
+        {
+            AllowsNull = true;
             return this;
         }
 

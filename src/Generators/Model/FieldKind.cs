@@ -17,5 +17,7 @@ namespace ModelGen.Generators.Model
         NumberList,
         /// <summary>An object whose property names are free keys and whose values are objects of <see cref="FieldDefinition.Children"/>.</summary>
         ObjectMap,
+        /// <summary>An object whose <c>kind</c> string chooses one of <see cref="FieldDefinition.Alternatives"/>, each with its own fields.</summary>
+        TaggedObject,
     }
 }

@@ -15,6 +15,9 @@ namespace ModelGen.Generators.Pipeline
     {
         public const string Scheme = "modelgen:";
 
+        /// <summary>The root namespace of ModelGen.Models, the library that compiles the built-in specs.</summary>
+        public const string LibraryNamespace = "ModelGen.Models";
+
         private readonly string _directory;
 
         /// <param name="normalizedDirectory">The specs folder as a normalized full path, or "" when the project has none.</param>

@@ -41,7 +41,16 @@ namespace ModelGen.Generators.Pipeline
                 var property = properties.FirstOrDefault(p => p.Name == definition.JsonName);
                 if (property is null)
                 {
-                    if (definition.Default is not null)
+                    if (definition.Kind == FieldKind.TaggedObject && definition.Default is string kind)
+                    {
+                        // A left-out tagged object is its default kind with that kind's defaults.
+                        var empty = BindTagged(definition, new JsonProperty[0], kind, null, defaultSpan, context, diagnostics);
+                        if (empty is null)
+                            ok = false;
+                        else
+                            values.Add(new BoundValue(definition.JsonName, empty, defaultSpan, IsDefault: true));
+                    }
+                    else if (definition.Default is not null)
                         values.Add(new BoundValue(definition.JsonName, definition.Default, defaultSpan, IsDefault: true));
                     else if (definition.Kind == FieldKind.Object && !definition.Optional && definition.Children.All(c => !c.Required))
                     {
@@ -69,6 +78,8 @@ namespace ModelGen.Generators.Pipeline
 
         private static object? BindValue(FieldDefinition definition, JsonNode node, string context, DiagnosticBag diagnostics)
         {
+            if (node is JsonNull && definition.AllowsNull)
+                return NullValue.Instance;
             switch (definition.Kind)
             {
                 case FieldKind.Integer:
@@ -109,9 +120,73 @@ namespace ModelGen.Generators.Pipeline
                     var duplicates = SpecResolver.ReportDuplicates(nested, diagnostics);
                     var bound = Bind(definition.Children, nested.Properties.ToList(), nested.Span, nested.Span, definition.Children.Select(c => c.JsonName), $"'{definition.JsonName}' in {context}", diagnostics);
                     return duplicates ? null : bound;
+                case FieldKind.TaggedObject:
+                    return TaggedObject(definition, node, context, diagnostics);
                 default:
                     return WrongType(definition, node, definition.Kind.ToString(), diagnostics);
             }
+        }
+
+        private static object? TaggedObject(FieldDefinition definition, JsonNode node, string context, DiagnosticBag diagnostics)
+        {
+            var kinds = string.Join(", ", definition.Alternatives.Select(a => $"\"{a.Kind}\""));
+            if (node is not JsonObject tagged)
+                return WrongType(definition, node, $"an object with a '{FieldAlternative.KindField}' ({kinds})", diagnostics);
+            if (SpecResolver.ReportDuplicates(tagged, diagnostics))
+                return null;
+            var kindProperty = tagged.Find(FieldAlternative.KindField);
+            string kind;
+            if (kindProperty is null)
+            {
+                if (definition.Default is not string defaultKind)
+                {
+                    diagnostics.Add(DiagnosticDescriptors.MissingField, tagged.Span, $"'{definition.JsonName}' in {context} requires '{FieldAlternative.KindField}': one of {kinds}.");
+                    return null;
+                }
+                kind = defaultKind;
+            }
+            else if (kindProperty.Value is not JsonString text)
+            {
+                diagnostics.Add(DiagnosticDescriptors.WrongType, kindProperty.Value.Span, $"'{FieldAlternative.KindField}' of '{definition.JsonName}' must be one of the strings {kinds}, not {Describe(kindProperty.Value)}.");
+                return null;
+            }
+            else if (definition.Alternatives.All(a => a.Kind != text.Value))
+            {
+                var suggestion = NameSuggestions.Closest(text.Value, definition.Alternatives.Select(a => a.Kind));
+                diagnostics.Add(DiagnosticDescriptors.InvalidChoice, text.Span, $"'{FieldAlternative.KindField}' of '{definition.JsonName}' is \"{text.Value}\"; it must be one of {kinds}.{(suggestion is null ? "" : $" Did you mean \"{suggestion}\"?")}");
+                return null;
+            }
+            else
+            {
+                kind = text.Value;
+            }
+            return BindTagged(definition, tagged.Properties.ToList(), kind, kindProperty, tagged.Span, context, diagnostics);
+        }
+
+        /// <summary>
+        /// Binds the fields of one kind. A field of another kind is reported as not taken by this one (rather than
+        /// as unknown); the result starts with the <c>kind</c> itself.
+        /// </summary>
+        private static BoundObject? BindTagged(FieldDefinition definition, IReadOnlyList<JsonProperty> properties, string kind, JsonProperty? kindProperty, SourceSpan objectSpan, string context, DiagnosticBag diagnostics)
+        {
+            var alternative = definition.Alternatives.First(a => a.Kind == kind);
+            var own = alternative.Fields.Select(f => f.JsonName).ToList();
+            var taken = own.Count == 0 ? "no other field" : string.Join(", ", own.Select(n => $"'{n}'"));
+            var rest = new List<JsonProperty>();
+            foreach (var property in properties.Where(p => p.Name != FieldAlternative.KindField))
+            {
+                var others = definition.Alternatives.Where(a => a.Kind != kind && a.Fields.Any(f => f.JsonName == property.Name)).Select(a => a.Kind).ToList();
+                if (own.Contains(property.Name) || others.Count == 0)
+                    rest.Add(property);
+                else
+                    diagnostics.Add(DiagnosticDescriptors.UnknownField, property.NameSpan, $"'{property.Name}' is a field of {string.Join(" and ", others)}, not of \"{kind}\": {kind} takes {taken}. Remove it or change '{FieldAlternative.KindField}'.");
+            }
+
+            var bound = Bind(alternative.Fields, rest, objectSpan, objectSpan, own.Concat(new[] { FieldAlternative.KindField }), $"'{definition.JsonName}' of kind \"{kind}\" in {context}", diagnostics);
+            if (bound is null)
+                return null;
+            var kindValue = new BoundValue(FieldAlternative.KindField, kind, kindProperty?.Value.Span ?? objectSpan, IsDefault: kindProperty is null);
+            return new BoundObject(new[] { kindValue }.Concat(bound.Values).ToEquatableArray(), objectSpan);
         }
 
         private static object? StringList(FieldDefinition definition, JsonNode node, DiagnosticBag diagnostics)

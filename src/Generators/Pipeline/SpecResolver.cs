@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using ModelGen.Generators.Diagnostics;
 using ModelGen.Generators.Emit;
 using ModelGen.Generators.Families;
+using ModelGen.Generators.Families.Distillation;
 using ModelGen.Generators.Json;
 using ModelGen.Generators.Model;
 
@@ -16,23 +17,101 @@ namespace ModelGen.Generators.Pipeline
     /// Turns parsed spec files into validated generation units: follows <c>extends</c>, merges
     /// inherited fields (a child's value wins), checks the header, binds the family's fields and
     /// runs the family's checks. Every problem becomes a located diagnostic; nothing throws.
-    /// Built-in specs of the package (<see cref="BuiltInSpecs"/>) are only extended, never resolved on their own.
+    /// Built-in specs of the package (<see cref="BuiltInSpecs"/>) generate nothing: they are resolved only to be
+    /// extended and to be summarised for the specs that compose them. Distillation specs are left to
+    /// <see cref="DistillationResolver"/>, which sees the backbones through these summaries.
     /// </summary>
     internal static class SpecResolver
     {
-        public static ImmutableArray<SpecOutcome> Resolve(ImmutableArray<SpecDocument> documents, GeneratorOptions options)
+        public static BackboneResolution Resolve(ImmutableArray<SpecDocument> documents, GeneratorOptions options)
         {
-            var byPath = new Dictionary<string, SpecDocument>(StringComparer.Ordinal);
-            foreach (var document in documents)
-                byPath[Normalize(document.Path)] = document;
-
-            var builtIns = new BuiltInSpecs(options.BuiltInSpecDirectory.Length == 0 ? "" : Normalize(options.BuiltInSpecDirectory));
-            var outcomes = documents
+            var byPath = ByPath(documents);
+            var builtIns = BuiltInsOf(options);
+            var backbones = documents.Where(d => DeclaredFamily(d, byPath, builtIns) != DistillationFamily.Name).ToList();
+            var outcomes = backbones
                 .Where(d => !builtIns.Contains(Normalize(d.Path)))
                 .OrderBy(d => d.Path, StringComparer.Ordinal)
                 .Select(d => ResolveOne(d, byPath, builtIns, options))
                 .ToList();
-            return ReportDuplicateTypes(outcomes, BuiltInNames(documents, builtIns)).ToImmutableArray();
+            var checkedOutcomes = ReportDuplicateTypes(outcomes, BuiltInNames(documents, builtIns)).ToList();
+
+            var summaries = checkedOutcomes
+                .Where(o => o.Unit is not null)
+                .Select(o => Summarize(o.Unit!, o.Path, o.Unit!.Header.SpecPath, isBuiltIn: false));
+            return new BackboneResolution(checkedOutcomes.ToEquatableArray(), summaries.ToEquatableArray());
+        }
+
+        /// <summary>
+        /// The summaries of the package's valid built-in backbone specs (given alone: they extend only each other). Each
+        /// is resolved as the library compiles it (no built-ins of its own, the library's namespaces), so its summary
+        /// names the library's class; its diagnostics are the library's, not the project's.
+        /// </summary>
+        public static EquatableArray<BackboneSummary> SummarizeBuiltIns(ImmutableArray<SpecDocument> builtInDocuments, GeneratorOptions options)
+        {
+            var byPath = ByPath(builtInDocuments);
+            var builtIns = BuiltInsOf(options);
+            var library = new GeneratorOptions(BuiltInSpecs.LibraryNamespace, "", "");
+            var summaries = new List<BackboneSummary>();
+            foreach (var document in builtInDocuments.OrderBy(d => d.Path, StringComparer.Ordinal))
+            {
+                if (DeclaredFamily(document, byPath, builtIns) == DistillationFamily.Name)
+                    continue;
+                var bag = new DiagnosticBag();
+                var unit = Build(document, byPath, new BuiltInSpecs(""), library, bag);
+                if (unit is not null && !bag.HasErrors)
+                    summaries.Add(Summarize(unit, document.Path, builtIns.ReferenceOf(Normalize(document.Path)), isBuiltIn: true));
+            }
+            return summaries.ToEquatableArray();
+        }
+
+        /// <summary>Whether a spec file is one of the package's built-ins, by the project's options.</summary>
+        public static bool IsBuiltIn(SpecDocument document, GeneratorOptions options) => BuiltInsOf(options).Contains(Normalize(document.Path));
+
+        internal static Dictionary<string, SpecDocument> ByPath(IEnumerable<SpecDocument> documents)
+        {
+            var byPath = new Dictionary<string, SpecDocument>(StringComparer.Ordinal);
+            foreach (var document in documents)
+                byPath[Normalize(document.Path)] = document;
+            return byPath;
+        }
+
+        internal static BuiltInSpecs BuiltInsOf(GeneratorOptions options) =>
+            new BuiltInSpecs(options.BuiltInSpecDirectory.Length == 0 ? "" : Normalize(options.BuiltInSpecDirectory));
+
+        /// <summary>
+        /// The <c>family</c> a spec has after inheritance (its own, else the nearest one up its <c>extends</c> chain),
+        /// read from the raw JSON; null when there is none or the chain is broken (resolution reports that).
+        /// </summary>
+        internal static string? DeclaredFamily(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, BuiltInSpecs builtIns)
+        {
+            var visited = new HashSet<string>(StringComparer.Ordinal);
+            for (var current = document; current?.Root is JsonObject root && visited.Add(Normalize(current.Path));)
+            {
+                if (root.Find(HeaderFields.Family)?.Value is JsonString family)
+                    return family.Value;
+                if (root.Find(HeaderFields.Extends)?.Value is not JsonString target || target.Value.Length == 0)
+                    return null;
+                var targetPath = BuiltInSpecs.IsReference(target.Value)
+                    ? builtIns.PathOf(target.Value)
+                    : Normalize(Path.Combine(Path.GetDirectoryName(current.Path) ?? "", target.Value));
+                current = targetPath is not null && byPath.TryGetValue(targetPath, out var parent) ? parent : null;
+            }
+            return null;
+        }
+
+        private static BackboneSummary Summarize(GenerationUnit unit, string path, string reference, bool isBuiltIn)
+        {
+            var family = ModelFamilies.Find(unit.Header.Family)!;
+            return new BackboneSummary(
+                unit.Header.Name,
+                unit.Header.Namespace,
+                family.Name,
+                reference,
+                Normalize(path),
+                isBuiltIn,
+                family.Geometry(unit.Fields),
+                unit.Fields.Map(SharedFields.Pretrained).Select(e => e.Key).ToEquatableArray(),
+                unit.Fields.Object(SharedFields.Checkpoint).Strings(SharedFields.AliasSchemes));
         }
 
         /// <summary>The class names the package's built-in specs generate (in the library, not here), by name, with their references.</summary>
@@ -80,7 +159,7 @@ namespace ModelGen.Generators.Pipeline
         /// to the user's <c>extends</c> and names the built-in place by its reference: the package's copy in the
         /// NuGet cache is no file to edit, and a build prints no location that is not a file path.
         /// </summary>
-        private static DiagnosticInfo InUsersFile(DiagnosticInfo diagnostic, SpecDocument document, BuiltInSpecs builtIns)
+        internal static DiagnosticInfo InUsersFile(DiagnosticInfo diagnostic, SpecDocument document, BuiltInSpecs builtIns)
         {
             var path = Normalize(diagnostic.Span.Path);
             if (!builtIns.Contains(path) || document.Root is not JsonObject root || root.Find(HeaderFields.Extends) is not JsonProperty extends)
@@ -90,6 +169,34 @@ namespace ModelGen.Generators.Pipeline
         }
 
         private static GenerationUnit? Build(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, BuiltInSpecs builtIns, GeneratorOptions options, DiagnosticBag diagnostics)
+        {
+            var prepared = Prepare(document, byPath, builtIns, options, diagnostics);
+            if (prepared is null)
+                return null;
+            var (header, properties, familySpan) = prepared.Value;
+            var family = ModelFamilies.Find(header.Family)!;
+            var fields = FieldBinder.Bind(
+                family.Fields,
+                properties,
+                ((JsonObject)document.Root!).Span,
+                familySpan,
+                family.Fields.Select(f => f.JsonName).Concat(HeaderFields.All),
+                $"family '{family.Name}'",
+                diagnostics);
+            if (fields is null)
+                return null;
+
+            family.Validate(fields, diagnostics);
+            SharedFields.Validate(fields, family, diagnostics);
+            return new GenerationUnit(header, fields);
+        }
+
+        /// <summary>
+        /// The family-independent steps: the JSON checks, <c>extends</c>, the header; then the family's properties
+        /// (after inheritance, without the header fields) and where the family was written (defaults are attributed to it).
+        /// Null when the spec is abstract or any step failed.
+        /// </summary>
+        internal static (ModelHeader Header, List<JsonProperty> Properties, SourceSpan FamilySpan)? Prepare(SpecDocument document, IReadOnlyDictionary<string, SpecDocument> byPath, BuiltInSpecs builtIns, GeneratorOptions options, DiagnosticBag diagnostics)
         {
             if (document.SyntaxError is not null)
             {
@@ -122,25 +229,10 @@ namespace ModelGen.Generators.Pipeline
             if (merged is null)
                 return null;
 
-            var header = BindHeader(root, merged, document.Path, options, diagnostics, out var family);
-            if (header is null || family is null)
+            var header = BindHeader(root, merged, document.Path, options, diagnostics);
+            if (header is null)
                 return null;
-
-            var familyProperties = merged.Values.Where(p => !HeaderFields.All.Contains(p.Name)).ToList();
-            var fields = FieldBinder.Bind(
-                family.Fields,
-                familyProperties,
-                root.Span,
-                merged[HeaderFields.Family].Value.Span,
-                family.Fields.Select(f => f.JsonName).Concat(HeaderFields.All),
-                $"family '{family.Name}'",
-                diagnostics);
-            if (fields is null)
-                return null;
-
-            family.Validate(fields, diagnostics);
-            SharedFields.Validate(fields, family, diagnostics);
-            return new GenerationUnit(header, fields);
+            return (header, merged.Values.Where(p => !HeaderFields.All.Contains(p.Name)).ToList(), merged[HeaderFields.Family].Value.Span);
         }
 
         /// <summary>
@@ -240,9 +332,9 @@ namespace ModelGen.Generators.Pipeline
                 : $"'extends' names \"{reference}\", but the ModelGen package has no such spec. Did you mean \"{suggestion}\"?";
         }
 
-        private static ModelHeader? BindHeader(JsonObject root, IReadOnlyDictionary<string, JsonProperty> merged, string path, GeneratorOptions options, DiagnosticBag diagnostics, out IModelFamily? family)
+        private static ModelHeader? BindHeader(JsonObject root, IReadOnlyDictionary<string, JsonProperty> merged, string path, GeneratorOptions options, DiagnosticBag diagnostics)
         {
-            family = null;
+            var known = ModelFamilies.All.Select(f => f.Name).Concat(new[] { DistillationFamily.Name }).ToList();
             var name = RequiredString(root, merged, HeaderFields.Name, "the C# class name to generate, e.g. \"SamVitB\"", diagnostics);
             var familyName = RequiredString(root, merged, HeaderFields.Family, $"one of {KnownFamilies()}", diagnostics);
             var ns = OptionalString(merged, HeaderFields.Namespace, diagnostics);
@@ -261,20 +353,17 @@ namespace ModelGen.Generators.Pipeline
                 diagnostics.Add(DiagnosticDescriptors.InvalidNamespace, ns.Span, $"'{ns.Value}' is not a valid C# namespace; use dot-separated identifiers such as \"MyCompany.Models\".");
                 ns = null;
             }
-            if (familyName is not null)
+            if (familyName is not null && !known.Contains(familyName.Value))
             {
-                family = ModelFamilies.Find(familyName.Value);
-                if (family is null)
-                {
-                    var suggestion = NameSuggestions.Closest(familyName.Value, ModelFamilies.All.Select(f => f.Name));
-                    diagnostics.Add(DiagnosticDescriptors.UnknownFamily, familyName.Span, $"'{familyName.Value}' is not a known family; the known families are {KnownFamilies()}.{(suggestion is null ? "" : $" Did you mean \"{suggestion}\"?")}");
-                }
+                var suggestion = NameSuggestions.Closest(familyName.Value, known);
+                diagnostics.Add(DiagnosticDescriptors.UnknownFamily, familyName.Span, $"'{familyName.Value}' is not a known family; the known families are {KnownFamilies()}.{(suggestion is null ? "" : $" Did you mean \"{suggestion}\"?")}");
+                familyName = null;
             }
-            if (name is null || family is null || diagnostics.HasErrors)
+            if (name is null || familyName is null || diagnostics.HasErrors)
                 return null;
 
             var rootNamespace = options.RootNamespace.Length > 0 ? options.RootNamespace : GeneratorOptions.FallbackNamespace;
-            return new ModelHeader(name.Value, ns?.Value ?? rootNamespace, family.Name, description?.Value ?? "", RelativeSpecPath(path, options.ProjectDirectory), name.Span);
+            return new ModelHeader(name.Value, ns?.Value ?? rootNamespace, familyName.Value, description?.Value ?? "", RelativeSpecPath(path, options.ProjectDirectory), name.Span);
         }
 
         private static JsonString? RequiredString(JsonObject root, IReadOnlyDictionary<string, JsonProperty> merged, string field, string what, DiagnosticBag diagnostics)
@@ -358,9 +447,9 @@ namespace ModelGen.Generators.Pipeline
         private static bool IsIdentifier(string text) =>
             SyntaxFacts.IsValidIdentifier(text) && SyntaxFacts.GetKeywordKind(text) == SyntaxKind.None;
 
-        private static string KnownFamilies() => string.Join(", ", ModelFamilies.All.Select(f => $"\"{f.Name}\""));
+        private static string KnownFamilies() => string.Join(", ", ModelFamilies.All.Select(f => f.Name).Concat(new[] { DistillationFamily.Name }).Select(f => $"\"{f}\""));
 
-        private static string Normalize(string path)
+        internal static string Normalize(string path)
         {
             try
             {
@@ -372,7 +461,7 @@ namespace ModelGen.Generators.Pipeline
             }
         }
 
-        private static string RelativeSpecPath(string path, string projectDirectory)
+        internal static string RelativeSpecPath(string path, string projectDirectory)
         {
             var file = Normalize(path);
             if (projectDirectory.Length == 0)

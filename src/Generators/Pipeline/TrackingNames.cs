@@ -5,7 +5,12 @@ namespace ModelGen.Generators.Pipeline
     {
         public const string ParsedSpecs = nameof(ParsedSpecs);
         public const string Options = nameof(Options);
+        public const string ResolvedBackbones = nameof(ResolvedBackbones);
         public const string ResolvedSpecs = nameof(ResolvedSpecs);
+        public const string BuiltInSummaries = nameof(BuiltInSummaries);
+        public const string BackboneSummaries = nameof(BackboneSummaries);
+        public const string TrainingReferenced = nameof(TrainingReferenced);
+        public const string ResolvedDistillations = nameof(ResolvedDistillations);
         public const string MisnamedSpecs = nameof(MisnamedSpecs);
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using ModelGen.Generators.Families;
+using ModelGen.Generators.Families.Distillation;
 using ModelGen.Generators.Model;
 using ModelGen.Generators.Pipeline;
 
@@ -23,29 +24,33 @@ namespace ModelGen.Generators.Schema
             w.Property("$schema", "\"http://json-schema.org/draft-07/schema#\"");
             w.Property("$id", "\"https://modelgen.dev/model.schema.json\"");
             w.Property("title", "\"ModelGen model spec\"");
-            w.Property("description", Quote("A backbone variant for the ModelGen source generator: the shared fields, then the fields of its family."));
+            w.Property("description", Quote("A backbone variant or a distillation composition for the ModelGen source generator: the shared fields, then the fields of its family."));
             w.Property("type", "\"object\"");
             w.OpenProperty("properties");
             WriteHeaderProperties(w, families);
             w.Close();
             w.OpenArrayProperty("allOf");
             foreach (var family in families)
-            {
-                w.OpenItem();
-                w.Property("if", $"{{ \"properties\": {{ \"family\": {{ \"const\": {Quote(family.Name)} }} }}, \"required\": [\"family\"] }}");
-                w.OpenProperty("then");
-                w.OpenProperty("properties");
-                WriteHeaderProperties(w, families);
-                foreach (var field in family.Fields)
-                    WriteField(w, field);
-                w.Close();
-                w.Property("additionalProperties", "false");
-                w.Close();
-                w.Close();
-            }
+                WriteFamily(w, families, family.Name, family.Fields);
+            WriteFamily(w, families, DistillationFamily.Name, DistillationFamily.Fields);
             w.CloseArray();
             w.Close();
             return json.ToString();
+        }
+
+        private static void WriteFamily(JsonWriter w, IReadOnlyList<IModelFamily> families, string name, IReadOnlyList<FieldDefinition> fields)
+        {
+            w.OpenItem();
+            w.Property("if", $"{{ \"properties\": {{ \"family\": {{ \"const\": {Quote(name)} }} }}, \"required\": [\"family\"] }}");
+            w.OpenProperty("then");
+            w.OpenProperty("properties");
+            WriteHeaderProperties(w, families);
+            foreach (var field in fields)
+                WriteField(w, field);
+            w.Close();
+            w.Property("additionalProperties", "false");
+            w.Close();
+            w.Close();
         }
 
         private static void WriteHeaderProperties(JsonWriter w, IReadOnlyList<IModelFamily> families)
@@ -53,7 +58,7 @@ namespace ModelGen.Generators.Schema
             w.Property(HeaderFields.Schema, "{ \"type\": \"string\", \"description\": \"Path of this schema, for editors.\" }");
             w.Property(HeaderFields.Name, "{ \"type\": \"string\", \"pattern\": \"^[A-Za-z_][A-Za-z0-9_]*$\", \"description\": \"The C# class name to generate.\" }");
             w.Property(HeaderFields.Namespace, "{ \"type\": \"string\", \"pattern\": \"^[A-Za-z_][A-Za-z0-9_]*(\\\\.[A-Za-z_][A-Za-z0-9_]*)*$\", \"description\": \"Namespace of the generated types (default: the project's root namespace).\" }");
-            w.Property(HeaderFields.Family, $"{{ \"enum\": [{string.Join(", ", families.Select(f => Quote(f.Name)))}], \"description\": \"The model family.\" }}");
+            w.Property(HeaderFields.Family, $"{{ \"enum\": [{string.Join(", ", families.Select(f => f.Name).Concat(new[] { DistillationFamily.Name }).Select(Quote))}], \"description\": \"The model family.\" }}");
             w.Property(HeaderFields.Description, "{ \"type\": \"string\", \"description\": \"One line for the generated class's documentation.\" }");
             w.Property(HeaderFields.Extends, "{ \"type\": \"string\", \"description\": \"Relative path of a spec whose fields this one inherits and overrides.\" }");
             w.Property(HeaderFields.Abstract, "{ \"type\": \"boolean\", \"description\": \"True for a base spec that generates no class.\" }");
@@ -72,6 +77,11 @@ namespace ModelGen.Generators.Schema
                 w.Close();
                 w.Property("additionalProperties", "false");
                 w.Close();
+                return;
+            }
+            if (field.Kind == FieldKind.TaggedObject)
+            {
+                WriteTaggedObject(w, field);
                 return;
             }
             if (field.Kind == FieldKind.ObjectMap)
@@ -96,17 +106,44 @@ namespace ModelGen.Generators.Schema
             w.Property(field.JsonName, "{ " + string.Join(", ", Describe(field)) + " }");
         }
 
+        /// <summary>One branch per kind: its <c>kind</c> constant and the fields it takes, nothing else.</summary>
+        private static void WriteTaggedObject(JsonWriter w, FieldDefinition field)
+        {
+            w.OpenProperty(field.JsonName);
+            w.Property("type", "\"object\"");
+            w.Property("description", Quote(field.Description + (field.Default is string kind ? $" (default kind: {kind})" : " (required)")));
+            if (field.Default is null)
+                w.Property("required", $"[{Quote(FieldAlternative.KindField)}]");
+            w.OpenArrayProperty("oneOf");
+            foreach (var alternative in field.Alternatives)
+            {
+                w.OpenItem();
+                w.OpenProperty("properties");
+                w.Property(FieldAlternative.KindField, $"{{ \"const\": {Quote(alternative.Kind)}, \"description\": {Quote(alternative.Description)} }}");
+                foreach (var child in alternative.Fields)
+                    WriteField(w, child);
+                w.Close();
+                var required = alternative.Fields.Where(c => c.Required).Select(c => Quote(c.JsonName)).ToList();
+                if (required.Count > 0)
+                    w.Property("required", "[" + string.Join(", ", required) + "]");
+                w.Property("additionalProperties", "false");
+                w.Close();
+            }
+            w.CloseArray();
+            w.Close();
+        }
+
         private static IEnumerable<string> Describe(FieldDefinition field)
         {
             switch (field.Kind)
             {
                 case FieldKind.Integer:
-                    yield return "\"type\": \"integer\"";
+                    yield return field.AllowsNull ? "\"type\": [\"integer\", \"null\"]" : "\"type\": \"integer\"";
                     yield return $"\"minimum\": {field.MinInteger}";
                     yield return $"\"maximum\": {field.MaxInteger}";
                     break;
                 case FieldKind.Number:
-                    yield return "\"type\": \"number\"";
+                    yield return field.AllowsNull ? "\"type\": [\"number\", \"null\"]" : "\"type\": \"number\"";
                     yield return field.MinNumber == double.Epsilon ? "\"exclusiveMinimum\": 0" : $"\"minimum\": {Number(field.MinNumber)}";
                     yield return $"\"maximum\": {Number(field.MaxNumber)}";
                     break;
@@ -159,6 +196,7 @@ namespace ModelGen.Generators.Schema
             string s => Quote(s),
             EquatableArray<long> list => "[" + string.Join(", ", list.Select(i => i.ToString(CultureInfo.InvariantCulture))) + "]",
             EquatableArray<string> strings => "[" + string.Join(", ", strings.Select(Quote)) + "]",
+            EquatableArray<double> numbers => "[" + string.Join(", ", numbers.Select(Number)) + "]",
             _ => "null",
         };
 

@@ -3,9 +3,9 @@ using System.Text.RegularExpressions;
 namespace ModelGen.Generators.Tests.Testing;
 
 /// <summary>
-/// The fuzz cases for a seed: mutations of the built-in and gallery specs (each with the files it
-/// extends), every truncation of one spec, odd whole files, and small projects whose specs extend
-/// each other, themselves or nothing that exists. Case i depends only on the seed and i.
+/// The fuzz cases for a seed: mutations of the built-in, distillation-fixture and gallery specs (each with
+/// the files it needs), every truncation of one spec, odd whole files, and small projects whose specs extend
+/// or compose each other, themselves or nothing that exists. Case i depends only on the seed and i.
 /// </summary>
 internal static partial class FuzzInputs
 {
@@ -35,6 +35,8 @@ internal static partial class FuzzInputs
         "\"abstract\": true, \"family\": \"sam-vit\"",
         "\"abstract\": \"yes\"",
         "\"namespace\": \"Other.Models\"",
+        "\"family\": \"distillation\", \"teacher\": { \"backbone\": \"A\" }, \"student\": { \"backbone\": \"b.model.json\", \"fixLayers\": 1 }, \"studentNeck\": { \"kind\": \"LastLayerProjNeck\", \"inChannels\": 64, \"outChannels\": 32, \"scaleFactor\": 2 }, \"input\": { \"size\": [128, 128] }",
+        "\"family\": \"distillation\", \"teacher\": { \"backbone\": \"B\", \"pretrained\": \"x\" }, \"student\": { \"backbone\": \"sub/c.model.json\" }, \"studentNeck\": { \"kind\": \"MultiLayerTransformerNeck\", \"inChannels\": [32, 64, 128, 256], \"embedChannels\": 32, \"outChannels\": 32, \"embeddingFrom\": \"teacher\" }, \"input\": { \"size\": [64, 64] }",
         "",
     ];
 
@@ -62,7 +64,7 @@ internal static partial class FuzzInputs
         return inputs;
     }
 
-    /// <summary>Every built-in spec and every gallery case, each as the files that must be present for it to resolve.</summary>
+    /// <summary>Every built-in spec, the distillation fixtures' compositions and every gallery case, each as the files that must be present for it to resolve.</summary>
     private static List<FuzzInput> Corpus()
     {
         var corpus = new List<FuzzInput>();
@@ -78,6 +80,14 @@ internal static partial class FuzzInputs
             }
             corpus.Add(new FuzzInput(-1, "specs/" + Path.GetRelativePath(RepositoryPaths.Specs, file), chain));
         }
+
+        // The distillation fixtures' compositions with the tiny backbones they name, each composition first (mutated most often).
+        var trainingSpecs = Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, "tests", "ModelGen.Training.Tests", "Specs"), "*.model.json").Order(StringComparer.Ordinal).ToList();
+        foreach (var composition in trainingSpecs.Where(f => File.ReadAllText(f).Contains("\"distillation\"", StringComparison.Ordinal)))
+            corpus.Add(new FuzzInput(-1, "training-tests/" + Path.GetFileName(composition), trainingSpecs
+                .OrderBy(f => f == composition ? 0 : 1)
+                .Select(f => (Root + Path.GetFileName(f), File.ReadAllText(f)))
+                .ToList()));
 
         var gallery = Path.Combine(RepositoryPaths.Root, "tests", "ModelGen.Generators.Tests", "Gallery");
         foreach (var directory in Directory.EnumerateDirectories(gallery).Order(StringComparer.Ordinal))

@@ -15,9 +15,14 @@ internal static class GeneratorHarness
             .Split(Path.PathSeparator)
             .Append(typeof(TorchSharp.torch).Assembly.Location)
             .Append(typeof(IBackbone).Assembly.Location)
+            .Append(typeof(ModelGen.Training.Compositions.DistillationComposition).Assembly.Location)
             .Distinct()
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToImmutableArray());
+
+    /// <summary>The references of a project that does not reference ModelGen.Training.</summary>
+    private static readonly Lazy<ImmutableArray<MetadataReference>> ReferencesWithoutTraining = new(() =>
+        References.Value.Where(r => Path.GetFileName(r.Display) != "ModelGen.Training.dll").ToImmutableArray());
 
     public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> specs, string projectDirectory = ProjectDirectory, string rootNamespace = "Test.Models", bool trackSteps = false, string builtInSpecDirectory = "") =>
         CSharpGeneratorDriver.Create(
@@ -32,10 +37,12 @@ internal static class GeneratorHarness
             }),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
-    public static CSharpCompilation CreateCompilation(params string[] sources) => CSharpCompilation.Create(
+    public static CSharpCompilation CreateCompilation(params string[] sources) => CreateCompilation(withTraining: true, sources);
+
+    public static CSharpCompilation CreateCompilation(bool withTraining, params string[] sources) => CSharpCompilation.Create(
         "GeneratorTestAssembly",
         sources.Select(s => CSharpSyntaxTree.ParseText(s, new CSharpParseOptions(LanguageVersion.Latest))),
-        References.Value,
+        withTraining ? References.Value : ReferencesWithoutTraining.Value,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
     /// <summary>Runs the generator once; returns its result and the compilation with the generated sources.</summary>
@@ -49,12 +56,12 @@ internal static class GeneratorHarness
     }
 
     /// <summary>Runs the generator as in a project that references the ModelGen package: the repository's specs/ are its built-in specs.</summary>
-    public static (GeneratorDriverRunResult Result, Compilation Output) RunWithBuiltIns(IEnumerable<AdditionalText> specs, string projectDirectory)
+    public static (GeneratorDriverRunResult Result, Compilation Output) RunWithBuiltIns(IEnumerable<AdditionalText> specs, string projectDirectory, bool withTraining = true)
     {
         var builtIns = Directory.EnumerateFiles(RepositoryPaths.Specs, "*.model.json", SearchOption.AllDirectories)
             .Select(path => (AdditionalText)new InMemoryAdditionalText(path, File.ReadAllText(path)));
         var driver = CreateDriver(specs.Concat(builtIns), projectDirectory, builtInSpecDirectory: RepositoryPaths.Specs)
-            .RunGeneratorsAndUpdateCompilation(CreateCompilation(), out var output, out _);
+            .RunGeneratorsAndUpdateCompilation(CreateCompilation(withTraining), out var output, out _);
         return (driver.GetRunResult(), output);
     }
 

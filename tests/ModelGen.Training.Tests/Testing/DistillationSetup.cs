@@ -1,6 +1,4 @@
-using System.Text.Json;
-using ModelGen.Models.Backbones;
-using ModelGen.Models.Necks;
+using ModelGen.Training.Compositions;
 using ModelGen.Training.Distillation;
 using ModelGen.Training.Optim;
 using ModelGen.Training.Schedules;
@@ -10,13 +8,18 @@ using static TorchSharp.torch;
 namespace ModelGen.Training.Tests.Testing;
 
 /// <summary>
-/// The composition of a distillation fixture, built from its sidecar's <c>model_config</c> (the tiny variants are
-/// this project's specs) and loaded with <c>init.*</c>; the optimizer, schedule and trainer from its
-/// <c>optimizer</c> and <c>schedule</c>. Frozen (<c>fix=True</c>) backbones are built fixed.
+/// The composition of a distillation fixture, generated from this project's spec of it (Specs/&lt;case&gt;.model.json,
+/// which <see cref="Compositions.TinyCompositionTests"/> checks against the sidecar's <c>model_config</c>) and loaded
+/// with <c>init.*</c>; the optimizer, schedule and trainer from its <c>optimizer</c> and <c>schedule</c>.
 /// </summary>
 internal sealed class DistillationSetup : IDisposable
 {
-    private static readonly Dictionary<string, string> SamVariants = new() { ["vit_tiny_a"] = "SamVitTinyA", ["vit_tiny_b"] = "SamVitTinyB" };
+    /// <summary>The generated composition of each fixture case.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Compositions = new Dictionary<string, string>
+    {
+        ["rwkvsam_tiny"] = nameof(Distillation.RwkvSamTiny),
+        ["sam2clip_tiny"] = nameof(Distillation.Sam2ClipTiny),
+    };
 
     private readonly nn.Module[] _frozen;
 
@@ -37,31 +40,18 @@ internal sealed class DistillationSetup : IDisposable
     /// <param name="dtype">The dtype the modules are built in (the process default is switched while they are built).</param>
     public static DistillationSetup Build(DistillFixture fixture, ScalarType dtype)
     {
-        var config = fixture.Sidecar.Root.GetProperty("model_config");
         var previous = get_default_dtype();
         set_default_dtype(dtype);
         try
         {
-            var teacherConfig = config.GetProperty("backbone_teacher");
-            var teacher = ModelZoo.Create(SamVariants[teacherConfig.GetProperty("model_name").GetString()!], fix: IsFixed(teacherConfig));
-            var studentConfig = config.GetProperty("backbone_student");
-            var student = ModelZoo.Create(TypeName(studentConfig) switch
-            {
-                "VITAMINBackbone" => "VitaminNanoRwkv",
-                "OpenCLIPBackbone" => "OpenClipRNTiny",
-                var other => throw new NotSupportedException($"{fixture.Name}: no student for {other}."),
-            }, fix: IsFixed(studentConfig));
-            var studentNeck = CreateNeck(config.GetProperty("neck_student"));
-            var teacherNeck = CreateNeck(config.GetProperty("neck_teacher"));
-            var lossWeight = config.GetProperty("loss_distill").GetProperty("loss_weight").GetDouble();
-            var model = new BackboneDistillation(student, studentNeck, teacher, teacherNeck, lossWeight);
-
+            var model = DistillationZoo.Create(Compositions[fixture.Name]).Model;
+            var teacher = model.Teacher!;
             var toFixture = new Dictionary<string, string>();
             AddPrefixed(toFixture, "backbone_teacher", fixture.LoadInit(teacher.Module, "backbone_teacher"));
-            AddPrefixed(toFixture, "backbone_student", fixture.LoadInit(student.Module, "backbone_student"));
-            AddPrefixed(toFixture, "neck_student", fixture.LoadInit(studentNeck, "neck_student"));
+            AddPrefixed(toFixture, "backbone_student", fixture.LoadInit(model.Student.Module, "backbone_student"));
+            AddPrefixed(toFixture, "neck_student", fixture.LoadInit(model.StudentNeck, "neck_student"));
 
-            var frozen = new[] { teacher, student }.Where(b => b.IsFixed).Select(b => b.Module).ToArray();
+            var frozen = new[] { teacher, model.Student }.Where(b => b.IsFixed).Select(b => b.Module).ToArray();
             return new DistillationSetup(model, toFixture, frozen);
         }
         finally
@@ -100,32 +90,6 @@ internal sealed class DistillationSetup : IDisposable
     }
 
     public void Dispose() => Model.Dispose();
-
-    private static NeckModule CreateNeck(JsonElement config) => TypeName(config) switch
-    {
-        nameof(LastLayerNeck) => new LastLayerNeck(),
-        nameof(LastLayerProjNeck) => new LastLayerProjNeck(config.GetProperty("in_channels").GetInt32(), config.GetProperty("out_channels").GetInt32()),
-        // pos_embed (upstream copies it from the SAM checkpoint named by embedding_path) is a buffer that init.* holds.
-        nameof(MultiLayerTransformerNeck) => new MultiLayerTransformerNeck(
-            (Ints(config, "input_size")[0], Ints(config, "input_size")[1]),
-            Ints(config, "in_channels"),
-            config.GetProperty("embed_channels").GetInt32(),
-            config.GetProperty("out_channels").GetInt32(),
-            Ints(config, "layer_ids"),
-            Ints(config, "strides"),
-            fix: IsFixed(config)),
-        var other => throw new NotSupportedException($"No neck for {other}."),
-    };
-
-    private static string TypeName(JsonElement config)
-    {
-        var type = config.GetProperty("type").GetString()!;
-        return type[(type.LastIndexOf('.') + 1)..];
-    }
-
-    private static bool IsFixed(JsonElement config) => config.TryGetProperty("fix", out var fix) && fix.GetBoolean();
-
-    private static int[] Ints(JsonElement config, string property) => config.GetProperty(property).EnumerateArray().Select(e => e.GetInt32()).ToArray();
 
     private static void AddPrefixed(Dictionary<string, string> map, string prefix, IReadOnlyDictionary<string, string> names)
     {

@@ -25,8 +25,8 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line("/// <summary>The forward outputs in order: the output of each residual stage.</summary>");
             writer.Line("public static global::System.Collections.Generic.IReadOnlyList<FeatureInfo> Features { get; } = new FeatureInfo[]");
             writer.Line("{").Indent();
-            for (var i = 0; i < 4; i++)
-                writer.Line($"new FeatureInfo(\"{outputs[i]}\", {shape.StageChannels(i)}, {OpenClipResNetShape.Reductions[i]}),");
+            foreach (var feature in shape.Features)
+                writer.Line($"new FeatureInfo(\"{feature.Name}\", {feature.Channels}, {CSharpLiterals.Integer((long)feature.Reduction)}),");
             writer.Outdent().Line("};");
             writer.Line();
 

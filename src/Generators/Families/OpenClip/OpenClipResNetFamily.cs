@@ -52,6 +52,14 @@ namespace ModelGen.Generators.Families.OpenClip
             }.ToEquatableArray()),
         };
 
+        /// <summary>The attention pool (and its position embedding) is not part of the forward, so any side from the minimum is taken as it is.</summary>
+        public BackboneGeometry Geometry(BoundObject fields) => new BackboneGeometry(
+            OpenClipResNetShape.From(fields).Features.ToEquatableArray(),
+            InputChannels: 3,
+            OpenClipResNetShape.MinimumSide,
+            PositionEmbedding: null,
+            FixLayerStages: 4);
+
         public void EmitModule(SourceWriter writer, GenerationUnit unit) => OpenClipResNetEmitter.Emit(writer, unit, OpenClipResNetShape.From(unit.Fields));
     }
 }

@@ -40,6 +40,14 @@ namespace ModelGen.Generators.Families.OpenClip
 
         public int StageChannels(int stage) => Planes(stage) * 4;
 
+        /// <summary>
+        /// The four stage outputs. The stem's first conv (stride 2, padding 1) rounds the side up and every pool
+        /// after it rounds down, so stage i's side is floor(ceil(side / 2) / (reduction / 2)).
+        /// </summary>
+        public IReadOnlyList<OutputFeature> Features => Enumerable.Range(0, 4)
+            .Select(i => new OutputFeature($"layer{i + 1}", StageChannels(i), Reductions[i], new GridRule(2, Reductions[i] / 2, 1.0)))
+            .ToArray();
+
         public static OpenClipResNetShape From(BoundObject fields)
         {
             var width = (int)fields.Integer("width");

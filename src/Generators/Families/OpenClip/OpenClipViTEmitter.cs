@@ -25,8 +25,8 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line("/// <summary>The forward outputs in order: the patch tokens as NCHW, bilinearly resized by 4, 2, 1 and 0.5.</summary>");
             writer.Line("public static global::System.Collections.Generic.IReadOnlyList<FeatureInfo> Features { get; } = new FeatureInfo[]");
             writer.Line("{").Indent();
-            for (var i = 0; i < outputs.Length; i++)
-                writer.Line($"new FeatureInfo(\"{outputs[i]}\", {shape.Width}, {CSharpLiterals.Number(shape.PatchSize / OpenClipViTShape.OutputScales[i])}),");
+            foreach (var feature in shape.Features)
+                writer.Line($"new FeatureInfo(\"{feature.Name}\", {feature.Channels}, {CSharpLiterals.Number(feature.Reduction)}),");
             writer.Outdent().Line("};");
             writer.Line();
 

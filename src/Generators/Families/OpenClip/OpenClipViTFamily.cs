@@ -73,6 +73,18 @@ namespace ModelGen.Generators.Families.OpenClip
             }.ToEquatableArray()),
         };
 
+        /// <summary>The forward needs two patches a side (the half-size output must not be empty) and resamples the position embedding.</summary>
+        public BackboneGeometry Geometry(BoundObject fields)
+        {
+            var shape = OpenClipViTShape.From(fields);
+            return new BackboneGeometry(
+                shape.Features.ToEquatableArray(),
+                InputChannels: 3,
+                MinimumInputSide: 2 * shape.PatchSize,
+                new PositionEmbedding(shape.ImageSize, shape.ImageSize, shape.Grid, shape.Grid, shape.Width, IsSamPosEmbed: false),
+                FixLayerStages: null);
+        }
+
         public void EmitModule(SourceWriter writer, GenerationUnit unit) => OpenClipViTEmitter.Emit(writer, unit, OpenClipViTShape.From(unit.Fields));
     }
 }

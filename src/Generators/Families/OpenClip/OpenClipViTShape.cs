@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using ModelGen.Generators.Model;
 
 namespace ModelGen.Generators.Families.OpenClip
@@ -34,6 +36,11 @@ namespace ModelGen.Generators.Families.OpenClip
 
         /// <summary>Upstream's <c>int(d_model * mlp_ratio)</c>.</summary>
         public int MlpDim => (int)(Width * MlpRatio);
+
+        /// <summary>The patch tokens at each of <see cref="OutputScales"/>: the floored patch grid, resized and floored again.</summary>
+        public IReadOnlyList<OutputFeature> Features => OutputScales
+            .Select((scale, i) => new OutputFeature(OutputNames[i], Width, PatchSize / scale, GridRule.Floor(PatchSize, scale)))
+            .ToArray();
 
         public static OpenClipViTShape From(BoundObject fields)
         {

@@ -13,7 +13,8 @@ namespace ModelGen.Generators.Families.SamVit
             var name = unit.Header.Name;
             var config = ConfigRecordEmitter.TypeName(unit.Header);
             var stages = Stages(shape);
-            var outputs = stages.Select((_, i) => i == stages.Count - 1 ? "neck" : $"layer{i + 1}").ToList();
+            var features = shape.Features;
+            var outputs = features.Select(f => f.Name).ToList();
 
             var summary = unit.Header.Description.Length > 0 ? CSharpLiterals.XmlText(unit.Header.Description) + " " : "";
             writer.Line("/// <summary>");
@@ -26,8 +27,8 @@ namespace ModelGen.Generators.Families.SamVit
             writer.Line("/// <summary>The forward outputs in order: each stage's tokens as NCHW, the last through the neck.</summary>");
             writer.Line("public static global::System.Collections.Generic.IReadOnlyList<FeatureInfo> Features { get; } = new FeatureInfo[]");
             writer.Line("{").Indent();
-            for (var i = 0; i < stages.Count; i++)
-                writer.Line($"new FeatureInfo(\"{outputs[i]}\", {(i == stages.Count - 1 ? shape.OutChans : shape.EmbedDim)}, {shape.PatchSize}),");
+            foreach (var feature in features)
+                writer.Line($"new FeatureInfo(\"{feature.Name}\", {feature.Channels}, {CSharpLiterals.Integer((long)feature.Reduction)}),");
             writer.Outdent().Line("};");
             writer.Line();
 

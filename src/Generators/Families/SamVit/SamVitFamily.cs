@@ -74,6 +74,18 @@ namespace ModelGen.Generators.Families.SamVit
             return new[] { new AliasSchemeModel("ovsam", "OVSAM SAMBackbone: stem, pos_embed, layerN.M, out_proj", rules.ToEquatableArray()) };
         }
 
+        /// <summary>The forward floors the input to whole patches (at least one) and resamples pos_embed to the grid it gets.</summary>
+        public BackboneGeometry Geometry(BoundObject fields)
+        {
+            var shape = SamVitShape.From(fields);
+            return new BackboneGeometry(
+                shape.Features.ToEquatableArray(),
+                shape.InChans,
+                MinimumInputSide: shape.PatchSize,
+                new PositionEmbedding(shape.ImageSize, shape.ImageSize, shape.Grid, shape.Grid, shape.EmbedDim, IsSamPosEmbed: true),
+                FixLayerStages: null);
+        }
+
         public void EmitModule(SourceWriter writer, GenerationUnit unit) => SamVitEmitter.Emit(writer, unit, SamVitShape.From(unit.Fields));
 
         private static void ValidateGlobalIndexes(BoundObject fields, SamVitShape shape, DiagnosticBag diagnostics)

@@ -26,6 +26,13 @@ namespace ModelGen.Generators.Families.SamVit
         /// <summary>Upstream's <c>int(dim * mlp_ratio)</c>.</summary>
         public int MlpDim => (int)(EmbedDim * MlpRatio);
 
+        /// <summary>The forward outputs: one per stage (ending at each global index), the last through the neck; all at the patch stride.</summary>
+        public IReadOnlyList<OutputFeature> Features => GlobalAttnIndexes
+            .Select((_, i) => i == GlobalAttnIndexes.Count - 1
+                ? new OutputFeature("neck", OutChans, PatchSize, GridRule.Floor(PatchSize))
+                : new OutputFeature($"layer{i + 1}", EmbedDim, PatchSize, GridRule.Floor(PatchSize)))
+            .ToArray();
+
         public static SamVitShape From(BoundObject fields) => new SamVitShape
         {
             ImageSize = (int)fields.Integer("imageSize"),

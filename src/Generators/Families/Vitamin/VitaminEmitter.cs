@@ -157,19 +157,13 @@ namespace ModelGen.Generators.Families.Vitamin
         };
 
         /// <summary>Upstream's output tuple: both conv stages, the intermediate tokens or none, the final-normed tokens, the final layer if any.</summary>
-        private static IReadOnlyList<(string Name, string Variable, int Channels, int Reduction)> Outputs(VitaminShape shape)
-        {
-            var outputs = new List<(string, string, int, int)>
+        /// <summary>The shape's outputs with the forward's local variable of each (conv_stage1: convStage1).</summary>
+        private static IReadOnlyList<(string Name, string Variable, int Channels, int Reduction)> Outputs(VitaminShape shape) => shape.Features
+            .Select(f =>
             {
-                ("conv_stage1", "convStage1", shape.EmbedDims[0], 4),
-                ("conv_stage2", "convStage2", shape.EmbedDims[1], 8),
-            };
-            if (shape.IntermediateIndex is int middle)
-                outputs.Add(($"layer{middle}", $"layer{middle}", shape.EmbedDim, 16));
-            outputs.Add(("final_norm", "finalNorm", shape.EmbedDim, 16));
-            if (shape.AdditionalFinalLayers)
-                outputs.Add(("final_layer", "finalLayer", shape.EmbedDim * 2, 32));
-            return outputs;
-        }
+                var pascal = CSharpLiterals.Pascal(f.Name);
+                return (f.Name, char.ToLowerInvariant(pascal[0]) + pascal.Substring(1), f.Channels, (int)f.Reduction);
+            })
+            .ToArray();
     }
 }

@@ -80,6 +80,18 @@ namespace ModelGen.Generators.Families.Vitamin
         /// <summary>VITAMINBackbone is RWKV-SAM's own module: its checkpoints use these names, so there is nothing to rename.</summary>
         public IReadOnlyList<AliasSchemeModel> AliasSchemes(BoundObject fields) => new AliasSchemeModel[0];
 
+        /// <summary>The forward takes any side (stride-2 steps round up) and resizes the position embedding, when there is one, to the grid.</summary>
+        public BackboneGeometry Geometry(BoundObject fields)
+        {
+            var shape = VitaminShape.From(fields);
+            return new BackboneGeometry(
+                shape.Features.ToEquatableArray(),
+                InputChannels: 3,
+                MinimumInputSide: 1,
+                shape.WithPosEmbd ? new PositionEmbedding(shape.ImageHeight, shape.ImageWidth, shape.PosEmbedHeight, shape.PosEmbedWidth, shape.EmbedDim, IsSamPosEmbed: false) : null,
+                FixLayerStages: null);
+        }
+
         public void EmitModule(SourceWriter writer, GenerationUnit unit) => VitaminEmitter.Emit(writer, unit, VitaminShape.From(unit.Fields));
 
         /// <summary>Exactly one of modelVariant and the complete explicit sizes.</summary>

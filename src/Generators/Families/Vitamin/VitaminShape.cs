@@ -87,6 +87,28 @@ namespace ModelGen.Generators.Families.Vitamin
 
         public int FinalLayerMid => MakeDivisible(EmbedDim * 2 * ConvStageExpandRatio);
 
+        /// <summary>
+        /// The forward outputs, upstream's tuple: both conv stages, the intermediate token layer (unless a final layer
+        /// replaces it), the final norm, and the final layer. Every stride-2 step pads, so sides round up.
+        /// </summary>
+        public IReadOnlyList<OutputFeature> Features
+        {
+            get
+            {
+                var features = new List<OutputFeature>
+                {
+                    new OutputFeature("conv_stage1", EmbedDims[0], 4, GridRule.Ceil(4)),
+                    new OutputFeature("conv_stage2", EmbedDims[1], 8, GridRule.Ceil(8)),
+                };
+                if (IntermediateIndex is int middle)
+                    features.Add(new OutputFeature($"layer{middle}", EmbedDim, 16, GridRule.Ceil(16)));
+                features.Add(new OutputFeature("final_norm", EmbedDim, 16, GridRule.Ceil(16)));
+                if (AdditionalFinalLayers)
+                    features.Add(new OutputFeature("final_layer", EmbedDim * 2, 32, GridRule.Ceil(32)));
+                return features;
+            }
+        }
+
         public VitaminLayerKind KindOf(int index)
         {
             var global = GlobalAttnIndexes.Contains(index);
