@@ -17,18 +17,20 @@ public abstract partial class DistillationComposition
     /// teacher's pretrained <c>pos_embed</c> (upstream's <c>embedding_path</c>), read from the teacher's file when the
     /// teacher was not built.
     /// </summary>
-    /// <param name="usePretrained">False to skip the declared tags (and so the embedding copy, which needs the teacher's pretrained file).</param>
-    public IReadOnlyList<PartInitialization> Initialize(WeightsDownloader? downloader = null, IProgress<DownloadProgress>? progress = null, string? studentCheckpoint = null, bool usePretrained = true)
+    /// <param name="pretrained">
+    /// The parts to initialise from their declarations: each backbone among them loads its tag, and with
+    /// <see cref="CompositionParts.StudentNeck"/> the embedding is copied. Leave out a part whose weights the caller loads
+    /// from a file of its own (then load the teacher's before, so that the embedding is copied from it).
+    /// </param>
+    public IReadOnlyList<PartInitialization> Initialize(
+        WeightsDownloader? downloader = null, IProgress<DownloadProgress>? progress = null, string? studentCheckpoint = null, CompositionParts pretrained = CompositionParts.All)
     {
         var done = new List<PartInitialization>();
-        if (usePretrained)
+        foreach (var part in Parts.Where(p => pretrained.HasFlag(p.Role) && p.Declaration.Pretrained is not null && p.Module is BackboneModule))
         {
-            foreach (var part in Parts.Where(p => p.Declaration.Pretrained is not null && p.Module is BackboneModule))
-            {
-                var tag = part.Declaration.Pretrained!;
-                var report = ((BackboneModule)part.Module).LoadPretrained(tag, downloader, progress);
-                done.Add(new PartInitialization(part.Role, $"pretrained '{tag}'", report));
-            }
+            var tag = part.Declaration.Pretrained!;
+            var report = ((BackboneModule)part.Module).LoadPretrained(tag, downloader, progress);
+            done.Add(new PartInitialization(part.Role, $"pretrained '{tag}'", report));
         }
         if (studentCheckpoint is not null)
         {
@@ -36,7 +38,7 @@ public abstract partial class DistillationComposition
             var report = WeightLoader.Load(student.Module, studentCheckpoint, student.Layout, student.Declaration.CheckpointPrefix);
             done.Add(new PartInitialization(CompositionParts.Student, studentCheckpoint, report));
         }
-        if (usePretrained && Spec.StudentNeckEmbeddingFromTeacher)
+        if (pretrained.HasFlag(CompositionParts.StudentNeck) && Spec.StudentNeckEmbeddingFromTeacher)
             done.Add(CopyTeacherEmbedding(downloader, progress));
         return done;
     }

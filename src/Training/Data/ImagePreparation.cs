@@ -12,6 +12,8 @@ namespace ModelGen.Training.Data;
 /// </summary>
 public static class ImagePreparation
 {
+    private const string NotAnImage = "the file is not an image SkiaSharp can decode (PNG, JPEG)";
+
     /// <summary>
     /// mmcv's <c>rescale_size</c>: the factor is <c>min(max(H, W) / long side, min(H, W) / short side)</c> and each side
     /// becomes <c>int(side · factor + 0.5)</c>, at least 1. For a square input this makes the long side the input size.
@@ -61,12 +63,28 @@ public static class ImagePreparation
         return tensor(pixels, [3, rows, columns]);
     }
 
+    /// <summary>The image's size from its header, without decoding its pixels: a quick check of a folder before a long run.</summary>
+    /// <exception cref="ImageDataException">The file cannot be read, or is not an image SkiaSharp decodes.</exception>
+    public static (int Width, int Height) Probe(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            using var codec = SKCodec.Create(stream) ?? throw new ImageDataException(path, NotAnImage);
+            return (codec.Info.Width, codec.Info.Height);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageDataException(path, $"the file cannot be read: {e.Message}", e);
+        }
+    }
+
     private static SKBitmap Decode(string path)
     {
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            using var codec = SKCodec.Create(stream) ?? throw new ImageDataException(path, "the file is not an image SkiaSharp can decode (PNG, JPEG)");
+            using var codec = SKCodec.Create(stream) ?? throw new ImageDataException(path, NotAnImage);
             var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
             var bitmap = new SKBitmap(info);
             var result = codec.GetPixels(info, bitmap.GetPixels());

@@ -52,13 +52,13 @@ public sealed class CompositionInitializeTests : IDisposable
     }
 
     [Fact]
-    public void The_student_loads_a_checkpoint_by_its_prefix_and_without_pretrained_nothing_else_changes()
+    public void The_student_loads_a_checkpoint_by_its_prefix_and_parts_left_out_are_not_initialised()
     {
         var checkpoint = Path.Combine(RepositoryPaths.Fixtures, "checkpoints", "mmengine_rwkvsam_tiny.pth");
         using var composition = new TinyRwkvSamDistillation();
         using var teacherBefore = composition.Teacher!.state_dict()["pos_embed"].clone();
 
-        var done = composition.Initialize(_downloader, studentCheckpoint: checkpoint, usePretrained: false);
+        var done = composition.Initialize(_downloader, studentCheckpoint: checkpoint, pretrained: CompositionParts.None);
 
         var only = Assert.Single(done);
         Assert.Equal(CompositionParts.Student, only.Role);

@@ -104,6 +104,10 @@ public sealed class ImagePreparationTests : IDisposable
         Assert.Equal(path, error.Path);
         Assert.StartsWith(path + ": ", error.Message);
         Assert.Contains(message, error.Message);
+        if (content == "truncated")
+            Assert.Equal((64, 64), ImagePreparation.Probe(path));
+        else
+            Assert.Contains(message, Assert.Throws<ImageDataException>(() => ImagePreparation.Probe(path)).Message);
     }
 
     public void Dispose() => _folder.Dispose();
