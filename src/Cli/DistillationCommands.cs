@@ -77,18 +77,20 @@ internal static class DistillationCommands
             options.Output.FullName, options.Epochs, options.BatchSize, options.LearningRate, options.Warmup, options.MaxIterations,
             options.CheckpointEvery ?? DistillOptions.DefaultCheckpointEvery, options.Seed, dtype, Resume: options.Resume);
         var data = Images(options.Images, registration.Spec.Input);
-        ArgumentChecks.OutputFolder(options.Output, "--out");
-        var cacheFolder = options.Cache ?? new DirectoryInfo(Path.Combine(options.Output.FullName, "cache"));
-        ArgumentChecks.OutputFolder(cacheFolder, "--cache");
         if (options.StudentWeights is { } student)
             ArgumentChecks.ExistingFile(student, "--student-weights");
         if (options.TeacherWeights is { } teacher)
             ArgumentChecks.ExistingFile(teacher, "--teacher-weights");
+        if (File.Exists(options.Output.FullName))
+            throw UserError.File($"--out: {options.Output.FullName} is a file, not a folder.");
         var latest = CheckpointHook.Latest(options.Output.FullName);
         if (options.Resume && latest is null)
             throw UserError.File($"--resume: {options.Output.FullName} holds no checkpoint to continue (no {CheckpointHook.LastCheckpointFile} file).");
         if (!options.Resume && latest is not null)
             throw UserError.Usage($"--out: {options.Output.FullName} already holds a run (its last checkpoint is {Path.GetFileName(latest)}); give --resume to continue it, or another --out.");
+        ArgumentChecks.OutputFolder(options.Output, "--out");
+        var cacheFolder = options.Cache ?? new DirectoryInfo(Path.Combine(options.Output.FullName, "cache"));
+        ArgumentChecks.OutputFolder(cacheFolder, "--cache");
 
         return LibraryErrors(() =>
         {
