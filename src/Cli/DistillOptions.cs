@@ -24,6 +24,9 @@ internal sealed record DistillOptions(
     /// <summary>Iterations between checkpoints when <c>--checkpoint-every</c> is not given.</summary>
     public const int DefaultCheckpointEvery = 1000;
 
+    /// <summary>The student and neck as <c>torch.save({'state_dict': ...})</c>, for mmengine's <c>init_cfg=dict(type='Pretrained', ...)</c>, which reads no safetensors.</summary>
+    public const string StudentPthFile = "student.pth";
+
     /// <summary>The loss curve's file name in the output folder.</summary>
     public const string LossCurveFile = "loss.png";
 }

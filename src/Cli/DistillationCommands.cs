@@ -117,6 +117,9 @@ internal static class DistillationCommands
                     $"step {done}/{session.TotalIterations} loss {Number(step.Loss)} lr {Number(step.LearningRate)} {step.ImagesPerSecond:F1} img/s ETA {remaining:hh\\:mm\\:ss}");
             }), cancellationToken));
 
+            var pth = Path.Combine(options.Output.FullName, DistillOptions.StudentPthFile);
+            if (!result.Cancelled)
+                composition.SaveWeights(pth);
             var log = TrainingLog.Read(session.LogPath);
             var curve = Path.Combine(options.Output.FullName, DistillOptions.LossCurveFile);
             if (log.Count > 0)
@@ -124,7 +127,7 @@ internal static class DistillationCommands
             foreach (var step in result.Steps)
                 output.WriteLine($"iteration {step.Iteration} (epoch {step.Epoch}): loss {Number(step.Loss)}, lr {Number(step.LearningRate)}, teacher images {step.TeacherImages}");
             output.WriteLine($"{(result.ResumedFrom is null ? "" : $"resumed from {Path.GetFileName(result.ResumedFrom)}; ")}{result.Steps.Count} iterations, {result.Iteration} in all; the teacher ran on {result.TeacherImages} images");
-            output.WriteLine($"wrote {result.Checkpoint}, {session.LogPath}{(log.Count > 0 ? $", {curve}" : "")}{(result.StudentWeights is null ? "" : $", {result.StudentWeights}")}");
+            output.WriteLine($"wrote {result.Checkpoint}, {session.LogPath}{(log.Count > 0 ? $", {curve}" : "")}{(result.StudentWeights is null ? "" : $", {result.StudentWeights}, {pth}")}");
             if (!result.Cancelled)
                 return ExitCodes.Success;
             error.WriteLine($"modelgen: interrupted after iteration {result.Iteration}; checkpoint {result.Checkpoint} written; continue with --resume.");

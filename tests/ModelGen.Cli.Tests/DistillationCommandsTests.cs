@@ -43,6 +43,9 @@ public sealed class DistillationCommandsTests : IDisposable
         Assert.Equal(["iter_4.safetensors", "iter_8.safetensors", "iter_9.safetensors"], Directory.GetFiles(output, "iter_*").Select(Path.GetFileName).Order());
         using var student = SafetensorsFile.Open(Path.Combine(output, "student.safetensors"));
         Assert.All(student.Tensors.Keys, k => Assert.StartsWith("backbone_student.", k));
+        using var pth = ModelGen.Models.Weights.Torch.TorchCheckpointFile.Open(Path.Combine(output, "student.pth"));
+        Assert.Equal("state_dict", pth.UnwrappedFrom);
+        Assert.Equal(student.Tensors.Keys.Order(), pth.Tensors.Keys.Order());
         Assert.Equal(5, Directory.GetFiles(Path.Combine(output, "cache")).Length);
         Assert.Empty(Directory.GetFiles(_directory, "*.tmp", SearchOption.AllDirectories));
     }

@@ -1,10 +1,13 @@
 using ModelGen.Models.Weights;
+using ModelGen.Models.Weights.Torch;
 using static TorchSharp.torch;
 
 namespace ModelGen.Training.Compositions;
 
 public abstract partial class DistillationComposition
 {
+    private static readonly string[] TorchExtensions = [".pth", ".pt"];
+
     /// <inheritdoc cref="LoadWeights(ITensorSource, bool, CompositionParts)"/>
     /// <param name="path">Safetensors, or a torch.save checkpoint such as an OVSAM / RWKV-SAM mmengine training checkpoint (its <c>state_dict</c> is read).</param>
     public CompositionLoadReport LoadWeights(string path, bool strict = true, CompositionParts parts = CompositionParts.All)
@@ -52,9 +55,11 @@ public abstract partial class DistillationComposition
     }
 
     /// <summary>
-    /// Writes the built parts among <paramref name="parts"/> as one safetensors file, atomically, under the detector's
-    /// names (each part's prefix, its keys through its alias scheme), so upstream's detector can <c>load_state_dict</c> it
-    /// (non-strictly, for the parts left out). By default the student and its neck: what training produces.
+    /// Writes the built parts among <paramref name="parts"/> as one file, atomically, under the detector's names (each
+    /// part's prefix, its keys through its alias scheme), so upstream's detector can <c>load_state_dict</c> it
+    /// (non-strictly, for the parts left out). By default the student and its neck: what training produces. A path ending
+    /// in <c>.pth</c> or <c>.pt</c> is written as <c>torch.save({'state_dict': ...})</c>, which mmengine's
+    /// <c>init_cfg=dict(type='Pretrained', checkpoint=..., prefix=...)</c> loads; any other as safetensors.
     /// </summary>
     /// <exception cref="InvalidOperationException">A part asked for was not built (the teacher of a composition built without it).</exception>
     public void SaveWeights(string path, CompositionParts parts = CompositionParts.Students)
@@ -69,6 +74,11 @@ public abstract partial class DistillationComposition
         foreach (var part in Parts.Where(p => parts.HasFlag(p.Role)))
             foreach (var (key, tensor) in part.DetectorState())
                 tensors[key] = tensor;
+        if (TorchExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase))
+        {
+            TorchCheckpointWriter.Write(path, tensors);
+            return;
+        }
         var metadata = new Dictionary<string, string> { ["format"] = "pt", ["modelgen.composition"] = Name, ["modelgen.parts"] = parts.ToString() };
         SafetensorsWriter.Write(path, tensors, metadata);
     }

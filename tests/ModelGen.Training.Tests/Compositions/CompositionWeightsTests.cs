@@ -63,6 +63,28 @@ public sealed class CompositionWeightsTests : IDisposable
     }
 
     [Fact]
+    public void A_pth_path_is_written_as_torch_save_of_a_state_dict_and_loads_back_bit_for_bit()
+    {
+        var path = _folder.File("student.pth");
+        using var trained = new TinyRwkvSamDistillation();
+        trained.LoadWeights(FixturePath);
+
+        trained.SaveWeights(path);
+        using var fresh = new TinyRwkvSamDistillation();
+        var report = fresh.LoadWeights(path, parts: CompositionParts.Students);
+
+        using (var file = Models.Weights.Torch.TorchCheckpointFile.Open(path))
+        {
+            Assert.Equal("state_dict", file.UnwrappedFrom);
+            Assert.Equal(["state_dict"], file.TopLevelKeys);
+            Assert.Equal(trained.Parts.Where(p => p.Role is CompositionParts.Student or CompositionParts.StudentNeck).SelectMany(p => p.DetectorState().Keys).Order(), file.Tensors.Keys.Order());
+        }
+        Assert.Equal([CompositionParts.Student, CompositionParts.StudentNeck], report.Parts.Keys.Order());
+        foreach (var (name, expected) in trained.Model.state_dict().Where(p => !p.Key.StartsWith("backbone_teacher.", StringComparison.Ordinal)))
+            Bitwise.Equal(expected, fresh.Model.state_dict()[name], name);
+    }
+
+    [Fact]
     public void By_default_the_student_and_its_neck_are_saved_and_a_strict_load_of_all_parts_fails_before_copying_anything()
     {
         var path = _folder.File("student.safetensors");
