@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace ModelGen.Training.Data;
 
 /// <summary>
-/// One image as upstream's pipeline hands it to the backbones: decoded (<c>LoadImageFromFile</c>), resized keeping
+/// One image as upstream's pipeline hands it to the backbones: decoded and turned upright by its EXIF orientation
+/// (<c>LoadImageFromFile</c>), resized keeping
 /// its aspect ratio (<c>ResizeSAM</c>, i.e. mmdet's <c>Resize(keep_ratio=True)</c>, bilinear, on the 8-bit pixels), put in
 /// the preprocessing's channel order and normalised (<c>DetDataPreprocessor</c>), then padded bottom and right to the
 /// input size with the pad value (<c>BatchFixedSizePad</c>, after normalising).
@@ -63,7 +64,7 @@ public static class ImagePreparation
         return tensor(pixels, [3, rows, columns]);
     }
 
-    /// <summary>The image's size from its header, without decoding its pixels: a quick check of a folder before a long run.</summary>
+    /// <summary>The image's stored size from its header, without decoding its pixels: a quick check of a folder before a long run.</summary>
     /// <exception cref="ImageDataException">The file cannot be read, or is not an image SkiaSharp decodes.</exception>
     public static (int Width, int Height) Probe(string path)
     {
@@ -93,7 +94,10 @@ public static class ImagePreparation
                 bitmap.Dispose();
                 throw new ImageDataException(path, result == SKCodecResult.IncompleteInput ? "the image is truncated" : $"the image cannot be decoded ({result})");
             }
-            return bitmap;
+            var upright = ImageOrientation.Upright(bitmap, codec.EncodedOrigin);
+            if (!ReferenceEquals(upright, bitmap))
+                bitmap.Dispose();
+            return upright;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
