@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using ModelGen.Models.Backbones;
 using ModelGen.Models.Pretrained;
-using ModelGen.Models.Weights;
 using ModelGen.Training.Cache;
 using ModelGen.Training.Checkpoints;
 using ModelGen.Training.Compositions;
@@ -24,7 +23,6 @@ internal static class DistillationCommands
         var registration = Composition(options.Composition);
         var dtype = DType(options.DType);
         var data = Images(options.Images, registration.Spec.Input);
-        ArgumentChecks.OutputFolder(options.Output, "--out");
         if (options.Weights is { } file)
         {
             ArgumentChecks.ExistingFile(file, "--weights");
@@ -33,6 +31,7 @@ internal static class DistillationCommands
         }
         if (options.Pretrained && registration.Spec.Teacher.Pretrained is null)
             throw UserError.Usage($"--pretrained: {registration.Name}'s teacher {registration.Spec.Teacher.Type.Name} declares no pretrained weights; give --weights.");
+        ArgumentChecks.OutputFolder(options.Output, "--out");
 
         return LibraryErrors(() =>
         {
@@ -98,7 +97,7 @@ internal static class DistillationCommands
             using var composition = progress.Run($"building {registration.Name}", _ => registration.Factory(true));
             var weights = TeacherWeights(progress, composition, options.TeacherWeights, !options.NoPretrained && composition.Spec.Teacher.Pretrained is not null, options.Seed);
             var pretrained = options.NoPretrained ? CompositionParts.None : CompositionParts.All & ~CompositionParts.Teacher;
-            foreach (var done in progress.Run("initialising the student", _ => composition.Initialize(null, null, options.StudentWeights?.FullName, pretrained)))
+            foreach (var done in progress.Run("initialising the student", task => composition.Initialize(null, Downloads(task), options.StudentWeights?.FullName, pretrained)))
                 output.WriteLine($"{done.Role}: {done.Source}{(done.Report is null ? "" : $" ({done.Report.Loaded.Count} tensors)")}");
             FeatureCache? cache = composition.Spec.UseCache || options.Cache is not null ? new FeatureCache(cacheFolder.FullName, composition.TeacherIdentity(weights)) : null;
             var session = new DistillationSession(composition, data, sessionOptions, cache);
@@ -182,13 +181,15 @@ internal static class DistillationCommands
         if (!pretrained)
             return DistillationComposition.DescribeInitialisation(seed);
         var tag = composition.Spec.Teacher.Pretrained!;
-        progress.Run($"loading pretrained '{tag}'", task => teacher.LoadPretrained(tag, progress: new Progress<DownloadProgress>(p =>
-        {
-            if (p.TotalBytes is > 0 and var total)
-                Advance(task, p.BytesReceived, total, $"downloading {p.FileName}");
-        })));
+        progress.Run($"loading pretrained '{tag}'", task => teacher.LoadPretrained(tag, progress: Downloads(task)));
         return DistillationComposition.DescribePretrained(teacher.PretrainedSources[tag]);
     }
+
+    private static Progress<DownloadProgress> Downloads(Spectre.Console.ProgressTask? task) => new(p =>
+    {
+        if (p.TotalBytes is > 0 and var total)
+            Advance(task, p.BytesReceived, total, $"downloading {p.FileName}");
+    });
 
     /// <summary>Runs the library part of a command, turning its data and weights problems into file errors.</summary>
     private static int LibraryErrors(Func<int> command)

@@ -103,7 +103,6 @@ public sealed class DistillationSession
 
         var steps = new List<DistillationStepRecord>();
         var teacherImages = 0;
-        var checkpoint = resumedFrom;
         var clock = new Stopwatch();
         while (trainer.Iteration < TotalIterations && !cancellationToken.IsCancellationRequested)
         {
@@ -123,15 +122,12 @@ public sealed class DistillationSession
             var record = new DistillationStepRecord(trainer.Epoch, step.Iteration, step.Loss, step.LearningRate, step.GradNorm, entries.Count / clock.Elapsed.TotalSeconds, ranTeacher);
             steps.Add(record);
             log.Add(record);
-            if (hook.AfterIteration(trainer) is { } written)
-            {
-                checkpoint = written;
+            if (hook.AfterIteration(trainer) is not null)
                 TrainingLog.Write(LogPath, log);
-            }
             progress?.Report(record);
         }
 
-        checkpoint = hook.AfterTraining(trainer);
+        var checkpoint = hook.AfterTraining(trainer);
         TrainingLog.Write(LogPath, log);
         var cancelled = trainer.Iteration < TotalIterations;
         if (!cancelled)
