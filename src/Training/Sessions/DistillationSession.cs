@@ -31,7 +31,7 @@ public sealed class DistillationSession
 
     /// <param name="composition">The composition, weights initialised; it is converted to the options' dtype and device.</param>
     /// <param name="cache">The teacher's feature cache; null to run the teacher on every batch.</param>
-    /// <exception cref="ArgumentException">The options are invalid, or without a cache the composition has no teacher.</exception>
+    /// <exception cref="ArgumentException">The options are invalid, the images are prepared for another input, or without a cache the composition has no teacher.</exception>
     public DistillationSession(DistillationComposition composition, ImageDataset data, DistillationSessionOptions options, FeatureCache? cache = null)
     {
         ArgumentNullException.ThrowIfNull(composition);
@@ -40,6 +40,8 @@ public sealed class DistillationSession
         var problems = options.Problems();
         if (problems.Count > 0)
             throw new ArgumentException($"The session options are invalid: {string.Join("; ", problems)}.", nameof(options));
+        if (data.Input != composition.Spec.Input)
+            throw new ArgumentException($"The images are prepared for {data.Input}, but {composition.Name} takes {composition.Spec.Input}.", nameof(data));
         if (cache is null && !composition.HasTeacher)
             throw new ArgumentException($"{composition.Name} was built without its teacher, so its features must come from a cache.", nameof(cache));
         _composition = composition;

@@ -21,8 +21,11 @@ public sealed class FeatureDumpSession
         ArgumentNullException.ThrowIfNull(composition);
         if (!composition.HasTeacher)
             throw new ArgumentException($"{composition.Name} was built without its teacher: a dump runs the teacher.", nameof(composition));
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Input != composition.Spec.Input)
+            throw new ArgumentException($"The images are prepared for {data.Input}, but {composition.Name} takes {composition.Spec.Input}.", nameof(data));
         Composition = composition;
-        Data = data ?? throw new ArgumentNullException(nameof(data));
+        Data = data;
         Cache = cache ?? throw new ArgumentNullException(nameof(cache));
     }
 

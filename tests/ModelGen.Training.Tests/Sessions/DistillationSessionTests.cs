@@ -113,6 +113,16 @@ public sealed class DistillationSessionTests : IDisposable
         Assert.Contains(message, error.Message);
     }
 
+    [Fact]
+    public void Images_prepared_for_another_input_are_refused()
+    {
+        var data = SessionSetup.Images(_folder.File("images"));
+        var other = new Training.Data.ImageDataset(data.Folder, data.Input with { Height = 32, Width = 32 });
+        using var composition = SessionSetup.Composition();
+        var error = Assert.Throws<ArgumentException>(() => new DistillationSession(composition, other, new DistillationSessionOptions(_folder.File("x"))));
+        Assert.Contains("but TinyRwkvSamDistillation takes", error.Message);
+    }
+
     /// <summary>Trains a fresh composition on the images, with the cache <c>&lt;name&gt;-cache</c>.</summary>
     private DistillationResult Run(string name, DistillationSessionOptions options, CancellationToken cancellationToken = default, Action<DistillationStepRecord>? onStep = null)
     {
