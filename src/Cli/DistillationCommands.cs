@@ -206,6 +206,10 @@ internal static class DistillationCommands
         {
             throw UserError.File(e.Message, e);
         }
+        catch (ResumeMismatchException e)
+        {
+            throw UserError.Usage($"--resume: {e.Message}");
+        }
     }
 
     private static void AtLeastOne(int? value, string option)

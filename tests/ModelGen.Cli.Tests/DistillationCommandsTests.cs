@@ -151,6 +151,18 @@ public sealed class DistillationCommandsTests : IDisposable
         Assert.Equal($"modelgen: error: --out: {output} already holds a run (its last checkpoint is iter_1.safetensors); give --resume to continue it, or another --out.", error.TrimEnd());
     }
 
+    [Fact]
+    public void A_resume_under_other_settings_is_a_usage_error_naming_them()
+    {
+        var output = Path.Combine(_directory, "run");
+        Assert.Equal(0, Cli.Invoke("distill", nameof(TinyDistillation), "--images", Images, "--out", output, "--max-iters", "1").ExitCode);
+
+        var (code, _, error) = Cli.Invoke("distill", nameof(TinyDistillation), "--images", Images, "--out", output, "--resume", "--seed", "7");
+
+        Assert.Equal(2, code);
+        Assert.Equal($"modelgen: error: --resume: {output} holds a run of other settings, which a resume would not continue: seed 0 in the run, 7 now.", error.TrimEnd());
+    }
+
     private static List<(int Epoch, int Iteration, double Loss, int TeacherImages)> Log(string folder) =>
         File.ReadAllLines(Path.Combine(folder, "log.csv")).Skip(1).Select(line => line.Split(','))
             .Select(f => (int.Parse(f[0], CultureInfo.InvariantCulture), int.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[6], CultureInfo.InvariantCulture)))

@@ -79,6 +79,7 @@ public sealed class DistillationSession
     /// <summary>Trains until <see cref="TotalIterations"/>, or until <paramref name="cancellationToken"/> is cancelled (then after the current step, with a checkpoint).</summary>
     /// <param name="progress">Called after every iteration, on the training thread.</param>
     /// <exception cref="FileNotFoundException">Resume was asked for but the output folder names no checkpoint.</exception>
+    /// <exception cref="ResumeMismatchException">Resume was asked for, but the run in the output folder has other settings (<c>session.json</c>: composition, images, batch size, epochs, learning rate, warm-up, seed, dtype).</exception>
     /// <exception cref="ImageDataException">An image cannot be read or decoded.</exception>
     public DistillationResult Run(IProgress<DistillationStepRecord>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -94,13 +95,20 @@ public sealed class DistillationSession
 
         var log = new List<DistillationStepRecord>();
         string? resumedFrom = null;
+        var settings = new SessionSettings(_composition.Name, _data.Count, BatchSize, Epochs, LearningRate, Options.WarmupIterations ?? recipe.WarmupIterations, Options.Seed, Options.DType.ToString());
         if (Options.Resume)
         {
             resumedFrom = CheckpointHook.Latest(Options.OutputFolder)
                 ?? throw new FileNotFoundException($"{Options.OutputFolder} holds no checkpoint to resume from (no {CheckpointHook.LastCheckpointFile} file).");
+            if (SessionSettings.Read(Options.OutputFolder) is { } recorded && recorded.Differences(settings) is { Count: > 0 } differences)
+                throw new ResumeMismatchException($"{Options.OutputFolder} holds a run of other settings, which a resume would not continue: {string.Join("; ", differences)}.");
             TrainingCheckpoint.Load(resumedFrom, trainer);
             if (File.Exists(LogPath))
                 log.AddRange(TrainingLog.Read(LogPath).Where(r => r.Iteration < trainer.Iteration));
+        }
+        else
+        {
+            settings.Write(Options.OutputFolder);
         }
 
         var steps = new List<DistillationStepRecord>();

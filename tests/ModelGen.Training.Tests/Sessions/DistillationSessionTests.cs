@@ -95,6 +95,19 @@ public sealed class DistillationSessionTests : IDisposable
     }
 
     [Fact]
+    public void A_resume_with_other_settings_is_refused_naming_them()
+    {
+        var output = _folder.File("run");
+        Run("run", new DistillationSessionOptions(output, MaxIterations: 2));
+
+        var error = Assert.Throws<ResumeMismatchException>(() => Run("run", new DistillationSessionOptions(output, BatchSize: 3, Seed: 4, Resume: true)));
+
+        Assert.Contains("batch size 2 in the run, 3 now", error.Message);
+        Assert.Contains("seed 0 in the run, 4 now", error.Message);
+        Assert.DoesNotContain("epochs", error.Message);
+    }
+
+    [Fact]
     public void A_resume_without_a_checkpoint_says_so()
     {
         var output = _folder.File("empty");
