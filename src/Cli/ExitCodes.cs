@@ -16,4 +16,7 @@ internal static class ExitCodes
 
     /// <summary>Pretrained weights could not be had: offline, an HTTP error, or a file whose hash does not match.</summary>
     public const int Download = 4;
+
+    /// <summary>Ctrl-C stopped a long command after it saved its state (<c>distill</c>: a checkpoint to <c>--resume</c> from); 128 + SIGINT, as shells report it.</summary>
+    public const int Interrupted = 130;
 }

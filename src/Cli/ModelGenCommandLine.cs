@@ -13,7 +13,7 @@ internal static class ModelGenCommandLine
     public static int Invoke(string[] args, TextWriter output, TextWriter error, StepProgress progress)
     {
         var verboseOption = new Option<bool>("--verbose") { Description = "On failure, print the stack trace too.", Recursive = true };
-        var root = Build(output, progress);
+        var root = Build(output, error, progress);
         root.Options.Add(verboseOption);
 
         var parsed = root.Parse(args);
@@ -32,7 +32,7 @@ internal static class ModelGenCommandLine
         }
     }
 
-    private static RootCommand Build(TextWriter output, StepProgress progress)
+    private static RootCommand Build(TextWriter output, TextWriter error, StepProgress progress)
     {
         var nameArgument = new Argument<string>("name") { Description = "The backbone's class name, e.g. SamVitB (see 'list')." };
         var sizeOption = new Option<int?>("--size") { CustomParser = WholeNumber, Description = $"Input side in pixels: a multiple of the coarsest output's stride, at most {ArgumentChecks.MaxSize} (default: the variant's native size)." };
@@ -99,7 +99,10 @@ internal static class ModelGenCommandLine
             result.GetValue(savePrefixOption),
             result.GetValue(saveAliasOption)))));
 
-        return new RootCommand("ModelGen: backbones generated from *.model.json specs, run with TorchSharp.") { list, describe, run, convert, projectOption };
+        var root = new RootCommand("ModelGen: backbones generated from *.model.json specs, run with TorchSharp.") { list, describe, run, convert, projectOption };
+        foreach (var command in DistillationCommandLine.Build(output, error, progress, WithProject))
+            root.Subcommands.Add(command);
+        return root;
     }
 
     // Instead of System.CommandLine's message, which names the CLR type.

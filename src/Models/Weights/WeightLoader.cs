@@ -23,6 +23,29 @@ public static class WeightLoader
     /// <param name="strict">With true, missing keys and unexpected keys under the prefix are errors; a key that does not fit (shape, dtype kind) always is.</param>
     public static WeightLoadReport Load(nn.Module module, ITensorSource source, CheckpointLayout? layout = null, string? prefix = null, string? aliasScheme = null, bool strict = true)
     {
+        var report = Check(module, source, layout, prefix, aliasScheme);
+        if (report.Mismatched.Count > 0 || (strict && !report.IsComplete))
+            throw new WeightLoadException(report with { Loaded = [], SourceKeys = new Dictionary<string, string>() });
+
+        var targets = module.state_dict();
+        using var scope = NewDisposeScope();
+        var values = report.Loaded
+            .Select(key => (Target: targets[key], Value: Converted(source.Read(report.SourceKeys[key]), targets[key].dtype)))
+            .ToList();
+        using (no_grad())
+        {
+            foreach (var (target, value) in values)
+                target.copy_(value);
+        }
+        return report;
+    }
+
+    /// <summary>
+    /// What <see cref="Load(nn.Module, ITensorSource, CheckpointLayout?, string?, string?, bool)"/> would do, without
+    /// reading or copying any tensor: lets a caller that loads several modules from one file check them all first.
+    /// </summary>
+    public static WeightLoadReport Check(nn.Module module, ITensorSource source, CheckpointLayout? layout = null, string? prefix = null, string? aliasScheme = null)
+    {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(source);
         var targets = module.state_dict();
@@ -45,7 +68,7 @@ public static class WeightLoader
             }
         }
 
-        var report = new WeightLoadReport
+        return new WeightLoadReport
         {
             File = source.Path,
             Format = source.Format,
@@ -61,19 +84,6 @@ public static class WeightLoader
             Mismatched = mismatched,
             Conversions = conversions,
         };
-        if (mismatched.Count > 0 || (strict && !report.IsComplete))
-            throw new WeightLoadException(report with { Loaded = [], SourceKeys = new Dictionary<string, string>() });
-
-        using var scope = NewDisposeScope();
-        var values = report.Loaded
-            .Select(key => (Target: targets[key], Value: Converted(source.Read(selection.FileKeyByOwnKey[key]), targets[key].dtype)))
-            .ToList();
-        using (no_grad())
-        {
-            foreach (var (target, value) in values)
-                target.copy_(value);
-        }
-        return report;
     }
 
     private static Tensor Converted(Tensor value, ScalarType dtype) => value.dtype == dtype ? value : value.to_type(dtype);

@@ -99,13 +99,20 @@ public static class TrainingCheckpoint
         if (problems.Count > 0)
             throw new TrainingCheckpointException(path, $"the checkpoint does not fit this trainer: {string.Join("; ", problems)}.");
 
-        WeightLoader.Load(model.Student.Module, file, prefix: StudentPrefix);
-        WeightLoader.Load(model.StudentNeck, file, prefix: StudentNeckPrefix);
+        LoadState(file, StudentPrefix, model.Student.Module);
+        LoadState(file, StudentNeckPrefix, model.StudentNeck);
         RestoreOptimizer(file, manifest, trainer);
         trainer.Schedule.SetState(manifest.Schedule);
         using (var rng = file.Read(RngKey))
             torch.random.set_rng_state(rng);
         trainer.RestorePosition(manifest.Epoch, manifest.BatchInEpoch);
+    }
+
+    // A module without state (e.g. LastLayerNeck as the student's neck) has no keys in the file to load.
+    private static void LoadState(SafetensorsFile file, string prefix, nn.Module module)
+    {
+        if (module.state_dict().Count > 0)
+            WeightLoader.Load(module, file, prefix: prefix);
     }
 
     private static void AddState(Dictionary<string, Tensor> tensors, string prefix, nn.Module module)

@@ -1,5 +1,6 @@
 using ModelGen.Models.Backbones;
 using ModelGen.Models.Necks;
+using ModelGen.Models.Weights;
 using ModelGen.Training.Distillation;
 using TorchSharp.Modules;
 
@@ -10,15 +11,27 @@ namespace ModelGen.Training.Compositions;
 /// and necks it declares, assembled as upstream's <c>BackboneDistillation</c> detector (<see cref="Model"/>, whose
 /// state dict uses the detector's names), with the spec's input, loss and recipe in <see cref="Spec"/>.
 /// </summary>
-public abstract class DistillationComposition : IDisposable
+public abstract partial class DistillationComposition : IDisposable
 {
     /// <param name="teacher">The teacher, or null (with <paramref name="teacherNeck"/>) when its features come from a cache.</param>
     protected DistillationComposition(DistillationSpec spec, IBackbone? teacher, NeckModule? teacherNeck, IBackbone student, NeckModule studentNeck)
     {
         ArgumentNullException.ThrowIfNull(spec);
         Spec = spec;
-        Model = new BackboneDistillation(student, studentNeck, teacher, teacherNeck, spec.Loss.Weight);
+        Model = new BackboneDistillation(student, studentNeck, teacher, teacherNeck, spec.Loss.Weight, spec.Loss.Reduction);
+        var parts = new List<CompositionPart>();
+        if (teacher is not null)
+        {
+            parts.Add(new CompositionPart(CompositionParts.Teacher, spec.Teacher, teacher.Module, teacher.CheckpointLayout));
+            parts.Add(new CompositionPart(CompositionParts.TeacherNeck, spec.TeacherNeck, teacherNeck!, CheckpointLayout.None));
+        }
+        parts.Add(new CompositionPart(CompositionParts.Student, spec.Student, student.Module, student.CheckpointLayout));
+        parts.Add(new CompositionPart(CompositionParts.StudentNeck, spec.StudentNeck, studentNeck, CheckpointLayout.None));
+        Parts = parts;
     }
+
+    /// <summary>The built parts, in detector order: teacher and teacher neck (when built), student, student neck.</summary>
+    public IReadOnlyList<CompositionPart> Parts { get; }
 
     public DistillationSpec Spec { get; }
 

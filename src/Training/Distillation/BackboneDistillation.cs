@@ -24,9 +24,16 @@ public sealed class BackboneDistillation : ExplicitModule<Tensor, Tensor>
     /// <param name="teacher">The teacher backbone, or null to take the teacher's features from the batch (use_cache).</param>
     /// <param name="teacherNeck">The teacher neck; required with a teacher, e.g. <see cref="LastLayerNeck"/>.</param>
     /// <param name="lossWeight">mmdet MSELoss's <c>loss_weight</c>.</param>
-    public BackboneDistillation(IBackbone student, NeckModule studentNeck, IBackbone? teacher = null, NeckModule? teacherNeck = null, double lossWeight = 1.0)
+    /// <param name="reduction">mmdet MSELoss's <c>reduction</c>: <c>mean</c> or <c>sum</c> over all elements.</param>
+    public BackboneDistillation(IBackbone student, NeckModule studentNeck, IBackbone? teacher = null, NeckModule? teacherNeck = null, double lossWeight = 1.0, string reduction = "mean")
         : base(nameof(BackboneDistillation))
     {
+        Reduction = reduction switch
+        {
+            "mean" => nn.Reduction.Mean,
+            "sum" => nn.Reduction.Sum,
+            _ => throw new ArgumentException($"The loss reduction '{reduction}' is neither 'mean' nor 'sum'.", nameof(reduction)),
+        };
         ArgumentNullException.ThrowIfNull(student);
         ArgumentNullException.ThrowIfNull(studentNeck);
         if ((teacher is null) != (teacherNeck is null))
@@ -65,6 +72,9 @@ public sealed class BackboneDistillation : ExplicitModule<Tensor, Tensor>
 
     public double LossWeight { get; }
 
+    /// <summary>How the squared errors are reduced.</summary>
+    public nn.Reduction Reduction { get; }
+
     /// <summary><c>neck_teacher(backbone_teacher(images))</c>, without autograd.</summary>
     public Tensor TeacherFeatures(Tensor images)
     {
@@ -82,14 +92,14 @@ public sealed class BackboneDistillation : ExplicitModule<Tensor, Tensor>
         return StudentNeck.Forward(outputs);
     }
 
-    /// <summary>The distillation loss: <c>loss_weight · mean((teacher - student)²)</c> over all elements.</summary>
+    /// <summary>The distillation loss: <c>loss_weight · mean((teacher - student)²)</c> over all elements (or their sum).</summary>
     public Tensor FeatureLoss(Tensor teacherFeatures, Tensor studentFeatures)
     {
         if (!teacherFeatures.shape.SequenceEqual(studentFeatures.shape))
             throw new ArgumentException(
                 $"Teacher features [{string.Join(", ", teacherFeatures.shape)}] and student features [{string.Join(", ", studentFeatures.shape)}] differ in shape.");
         using var scope = NewDisposeScope();
-        var loss = nn.functional.mse_loss(teacherFeatures.to(studentFeatures.dtype), studentFeatures, nn.Reduction.Mean) * LossWeight;
+        var loss = nn.functional.mse_loss(teacherFeatures.to(studentFeatures.dtype), studentFeatures, Reduction) * LossWeight;
         return loss.MoveToOuterDisposeScope();
     }
 

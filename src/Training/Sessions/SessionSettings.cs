@@ -1,0 +1,45 @@
+using System.Text.Json;
+using ModelGen.Models.IO;
+
+namespace ModelGen.Training.Sessions;
+
+/// <summary>
+/// What a run's data order and schedule depend on, kept as <c>session.json</c> in its output folder: a resume under
+/// other settings would not continue the same run, so it is refused. The maximum iterations may change (they end a run
+/// earlier or later without changing its steps).
+/// </summary>
+internal sealed record SessionSettings(string Composition, int Images, int BatchSize, int Epochs, double LearningRate, int WarmupIterations, int Seed, string DType)
+{
+    public const string FileName = "session.json";
+
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    public void Write(string folder) => AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(this, Json));
+
+    /// <returns>The settings recorded in <paramref name="folder"/>, or null when it has none.</returns>
+    public static SessionSettings? Read(string folder)
+    {
+        var path = Path.Combine(folder, FileName);
+        return File.Exists(path) ? JsonSerializer.Deserialize<SessionSettings>(File.ReadAllText(path), Json) : null;
+    }
+
+    /// <summary>Each setting that differs from <paramref name="other"/>'s, as "name: this, other".</summary>
+    public IReadOnlyList<string> Differences(SessionSettings other)
+    {
+        var differences = new List<string>();
+        void Compare<T>(string name, T mine, T theirs)
+        {
+            if (!EqualityComparer<T>.Default.Equals(mine, theirs))
+                differences.Add($"{name} {mine} in the run, {theirs} now");
+        }
+        Compare("composition", Composition, other.Composition);
+        Compare("images", Images, other.Images);
+        Compare("batch size", BatchSize, other.BatchSize);
+        Compare("epochs", Epochs, other.Epochs);
+        Compare("learning rate", LearningRate, other.LearningRate);
+        Compare("warm-up", WarmupIterations, other.WarmupIterations);
+        Compare("seed", Seed, other.Seed);
+        Compare("dtype", DType, other.DType);
+        return differences;
+    }
+}
