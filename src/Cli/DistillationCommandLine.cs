@@ -18,9 +18,10 @@ internal static class DistillationCommandLine
         var dumpOut = new Option<DirectoryInfo>("--out") { Description = "The feature-cache folder to fill (upstream's <stem>_<model>_cache.pth files there are reused).", Required = true };
         var dumpWeights = new Option<FileInfo?>("--weights") { Description = "The teacher's weights: its own checkpoint (e.g. sam_vit_h_4b8939.pth) or a detector's (backbone_teacher.*)." };
         var dumpPretrained = new Option<bool>("--pretrained") { Description = "Load the teacher's declared pretrained weights (found in $MODELGEN_WEIGHTS or the user cache, else downloaded)." };
+        var dumpFormat = new Option<string?>("--format") { Description = "modelgen: safetensors entries recording the teacher identity (stale ones are detected); upstream: the bare <stem>_<model>_cache.pth files upstream's LoadFeatFromFile reads (default: modelgen)." };
         var dump = new Command("dump", "Run a composition's frozen teacher and neck over an image folder into a feature cache; resumable.")
         {
-            compositionArgument, imagesOption, dumpOut, dumpWeights, dumpPretrained, seedOption, dtypeOption,
+            compositionArgument, imagesOption, dumpOut, dumpWeights, dumpPretrained, seedOption, dtypeOption, dumpFormat,
         };
         dump.SetAction(result => withProject(result, () => Cancellable(token => DistillationCommands.Dump(output, error, progress, new DumpOptions(
             result.GetValue(compositionArgument)!,
@@ -29,7 +30,8 @@ internal static class DistillationCommandLine
             result.GetValue(dumpWeights),
             result.GetValue(dumpPretrained),
             result.GetValue(seedOption) ?? 0,
-            result.GetValue(dtypeOption) ?? "float32"), token))));
+            result.GetValue(dtypeOption) ?? "float32",
+            result.GetValue(dumpFormat) ?? "modelgen"), token))));
 
         var outOption = new Option<DirectoryInfo>("--out") { Description = "The run's folder: checkpoints, log.csv, loss.png and student.safetensors.", Required = true };
         var cacheOption = new Option<DirectoryInfo?>("--cache") { Description = "The teacher's feature cache (default: <out>/cache); given, it is used even if the composition does not ask for one." };

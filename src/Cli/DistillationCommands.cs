@@ -22,6 +22,12 @@ internal static class DistillationCommands
     {
         var registration = Composition(options.Composition);
         var dtype = DType(options.DType);
+        var format = options.Format switch
+        {
+            "modelgen" => FeatureCacheFormat.ModelGen,
+            "upstream" => FeatureCacheFormat.Upstream,
+            _ => throw UserError.Usage($"--format '{options.Format}' is not a cache format; use modelgen or upstream."),
+        };
         var data = Images(options.Images, registration.Spec.Input);
         if (options.Weights is { } file)
         {
@@ -38,7 +44,7 @@ internal static class DistillationCommands
             manual_seed(options.Seed);
             using var composition = progress.Run($"building {registration.Name}", _ => registration.Factory(true));
             var weights = TeacherWeights(progress, composition, options.Weights, options.Pretrained, options.Seed);
-            var cache = new FeatureCache(options.Output.FullName, composition.TeacherIdentity(weights));
+            var cache = new FeatureCache(options.Output.FullName, composition.TeacherIdentity(weights), format);
             output.WriteLine($"{registration.Name}: teacher {registration.Spec.Teacher.Type.Name} + {registration.Spec.TeacherNeck.Type.Name}, weights {weights}");
             var done = 0;
             try

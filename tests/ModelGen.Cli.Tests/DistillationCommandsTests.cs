@@ -103,7 +103,25 @@ public sealed class DistillationCommandsTests : IDisposable
         Assert.Contains("the teacher ran on 0 images", stdout);
     }
 
+    [Fact]
+    public void Dump_in_upstreams_format_writes_the_files_upstream_reads_and_distill_reuses_them()
+    {
+        var cache = Path.Combine(_directory, "upstream-cache");
+
+        var first = Cli.Invoke("dump", nameof(TinyDistillation), "--images", Images, "--out", cache, "--format", "upstream");
+        var second = Cli.Invoke("dump", nameof(TinyDistillation), "--images", Images, "--out", cache, "--format", "upstream");
+
+        Assert.Equal((0, ""), (first.ExitCode, first.Error));
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => $"sa_{i}_clidistillteacher_cache.pth").ToList(),
+            Directory.GetFiles(cache).Select(f => Path.GetFileName(f)!).Order().ToList());
+        Assert.Contains($"dumped 0 images into {cache}; 5 already cached", second.Output);
+        var (code, stdout, _) = Cli.Invoke("distill", nameof(TinyDistillation), "--images", Images, "--out", Path.Combine(_directory, "run"), "--cache", cache, "--epochs", "1");
+        Assert.Equal(0, code);
+        Assert.Contains("the teacher ran on 0 images", stdout);
+    }
+
     [Theory]
+    [InlineData(2, "--format 'pth' is not a cache format; use modelgen or upstream.", "dump", "TinyDistillation", "--images", "{images}", "--format", "pth")]
     [InlineData(3, "--images: {empty}: the folder holds no PNG or JPEG image (*.png, *.jpg, *.jpeg).", "distill", "TinyDistillation", "--images", "{empty}")]
     [InlineData(3, "--images: {empty}: the folder holds no PNG or JPEG image (*.png, *.jpg, *.jpeg).", "dump", "TinyDistillation", "--images", "{empty}")]
     [InlineData(3, "--images: {broken}/sa_9.png: the file is not an image SkiaSharp can decode (PNG, JPEG).", "distill", "TinyDistillation", "--images", "{broken}")]

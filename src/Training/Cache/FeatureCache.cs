@@ -9,21 +9,28 @@ namespace ModelGen.Training.Cache;
 /// the <see cref="TeacherIdentity"/>, so an entry of another teacher, weights or preprocessing is detected
 /// as stale; they are written atomically. Files upstream's <c>BackboneDump</c> wrote
 /// (<c>&lt;image stem&gt;_&lt;model name&gt;_cache.pth</c>, a bare (C, h, w) tensor) are read too, so a cache
-/// dumped by the Python pipeline is reused.
+/// dumped by the Python pipeline is reused, and written with <see cref="FeatureCacheFormat.Upstream"/>, so a cache
+/// dumped here feeds upstream's training.
 /// </summary>
 public sealed class FeatureCache
 {
     private const string FeaturesName = "features";
     private const string FingerprintKey = "teacher_fingerprint";
 
-    public FeatureCache(string folder, TeacherIdentity identity)
+    public FeatureCache(string folder, TeacherIdentity identity, FeatureCacheFormat format = FeatureCacheFormat.ModelGen)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
+        if (!Enum.IsDefined(format))
+            throw new ArgumentOutOfRangeException(nameof(format), format, "Not a cache format.");
         Folder = folder;
         Identity = identity ?? throw new ArgumentNullException(nameof(identity));
+        Format = format;
     }
 
     public string Folder { get; }
+
+    /// <summary>The files <see cref="Store"/> writes.</summary>
+    public FeatureCacheFormat Format { get; }
 
     public TeacherIdentity Identity { get; }
 
@@ -43,7 +50,9 @@ public sealed class FeatureCache
             var fingerprint = file.Metadata.GetValueOrDefault(FingerprintKey);
             if (fingerprint == Identity.Fingerprint && file.Tensors.ContainsKey(FeaturesName))
                 return new CacheLookup(CacheStatus.Hit, path, file.Read(FeaturesName));
-            return new CacheLookup(CacheStatus.Stale, path, null, Difference(file.Metadata));
+            // A stale entry of ours is replaced by upstream's file when that is what this cache writes.
+            if (Format != FeatureCacheFormat.Upstream || !File.Exists(UpstreamPathOf(imageStem)))
+                return new CacheLookup(CacheStatus.Stale, path, null, Difference(file.Metadata));
         }
         var upstream = UpstreamPathOf(imageStem);
         if (File.Exists(upstream))
@@ -51,13 +60,21 @@ public sealed class FeatureCache
         return new CacheLookup(CacheStatus.Missing, path, null);
     }
 
-    /// <summary>Writes the features of one image (a (C, h, w) tensor, copied to the CPU) atomically, with the teacher identity.</summary>
+    /// <summary>
+    /// Writes the features of one image (a (C, h, w) tensor, copied to the CPU) atomically: with the teacher identity,
+    /// or as upstream's file (<see cref="Format"/>).
+    /// </summary>
     public void Store(string imageStem, Tensor features)
     {
         ArgumentNullException.ThrowIfNull(features);
         if (features.dim() != 3)
             throw new ArgumentException($"Cache entries hold one image's (C, h, w) features, not shape [{string.Join(", ", features.shape)}].", nameof(features));
         Directory.CreateDirectory(Folder);
+        if (Format == FeatureCacheFormat.Upstream)
+        {
+            TorchCheckpointWriter.WriteTensor(UpstreamPathOf(imageStem), features);
+            return;
+        }
         var metadata = new Dictionary<string, string>(Identity.Fields, StringComparer.Ordinal) { [FingerprintKey] = Identity.Fingerprint };
         SafetensorsWriter.Write(PathOf(imageStem), new Dictionary<string, Tensor> { [FeaturesName] = features }, metadata);
     }

@@ -53,6 +53,39 @@ public sealed class FeatureCacheTests : IDisposable
     }
 
     [Fact]
+    public void The_upstream_format_writes_the_bare_pth_files_upstream_reads_and_reuses_them()
+    {
+        var cache = new FeatureCache(_folder, Teacher, FeatureCacheFormat.Upstream);
+        using var features = randn(16, 5, 5);
+
+        cache.Store("sa_1", features);
+
+        Assert.Equal([cache.UpstreamPathOf("sa_1")], Directory.GetFiles(_folder));
+        using (var bare = ModelGen.Models.Weights.Torch.TorchTensorFile.ReadTensor(cache.UpstreamPathOf("sa_1")))
+            Assert.True(bare.equal(features).all().item<bool>());
+        var lookup = cache.Lookup("sa_1");
+        using (lookup.Features)
+        {
+            Assert.Equal(CacheStatus.UpstreamHit, lookup.Status);
+            Assert.True(lookup.Features!.equal(features).all().item<bool>());
+        }
+    }
+
+    [Fact]
+    public void In_the_upstream_format_a_stale_entry_of_ours_gives_way_to_the_upstream_file_written_after_it()
+    {
+        using var features = randn(16, 5, 5);
+        new FeatureCache(_folder, Teacher with { Weights = "another" }).Store("sa_1", features);
+        var cache = new FeatureCache(_folder, Teacher, FeatureCacheFormat.Upstream);
+        Assert.Equal(CacheStatus.Stale, DisposeAndStatus(cache.Lookup("sa_1")));
+
+        cache.Store("sa_1", features);
+
+        Assert.Equal(CacheStatus.UpstreamHit, DisposeAndStatus(cache.Lookup("sa_1")));
+        Assert.Equal(CacheStatus.Stale, DisposeAndStatus(new FeatureCache(_folder, Teacher).Lookup("sa_1")));
+    }
+
+    [Fact]
     public void An_interrupted_dump_continues_where_it_stopped()
     {
         var cache = new FeatureCache(_folder, Teacher);

@@ -24,7 +24,28 @@ public static class TorchCheckpointWriter
         ArgumentNullException.ThrowIfNull(tensors);
         using var scope = NewDisposeScope();
         var entries = tensors.Select(t => (Name: t.Key, Storage: StorageClass(t.Key, t.Value.dtype), Data: t.Value.detach().cpu().contiguous())).ToList();
-        var pickle = Pickle(entries, wrapKey);
+        WriteArchive(path, Pickle(entries, wrapKey), entries);
+    }
+
+    /// <summary>
+    /// Writes one tensor as <c>torch.save(tensor)</c> does: the pickle's root is the tensor itself, as upstream's
+    /// <c>BackboneDump</c> writes its <c>&lt;stem&gt;_&lt;model&gt;_cache.pth</c> files.
+    /// </summary>
+    public static void WriteTensor(string path, Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(tensor);
+        using var scope = NewDisposeScope();
+        List<(string Name, string Storage, Tensor Data)> entries = [("tensor", StorageClass("tensor", tensor.dtype), tensor.detach().cpu().contiguous())];
+        var p = new MemoryStream();
+        p.Write([0x80, 2]); // PROTO 2
+        RebuiltTensor(p, 0, entries[0].Storage, entries[0].Data);
+        p.WriteByte((byte)'.'); // STOP
+        WriteArchive(path, p.ToArray(), entries);
+    }
+
+    private static void WriteArchive(string path, byte[] pickle, List<(string Name, string Storage, Tensor Data)> entries)
+    {
         AtomicFile.Write(path, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
@@ -62,24 +83,7 @@ public static class TorchCheckpointWriter
             {
                 var (name, storage, data) = entries[i];
                 Text(p, name);
-                Global(p, "torch._utils", "_rebuild_tensor_v2");
-                p.WriteByte((byte)'(');
-                // The storage as a persistent id: ('storage', torch.XStorage, key, location, size).
-                p.WriteByte((byte)'(');
-                Text(p, "storage");
-                Global(p, "torch", storage);
-                Text(p, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                Text(p, "cpu");
-                Integer(p, data.numel());
-                p.WriteByte((byte)'t'); // TUPLE
-                p.WriteByte((byte)'Q'); // BINPERSID
-                Integer(p, 0);
-                Tuple(p, data.shape);
-                Tuple(p, data.stride());
-                p.WriteByte(0x89); // NEWFALSE: requires_grad
-                OrderedDict(p); // backward hooks
-                p.WriteByte((byte)'t');
-                p.WriteByte((byte)'R'); // REDUCE
+                RebuiltTensor(p, i, storage, data);
             }
             p.WriteByte((byte)'u'); // SETITEMS
         }
@@ -87,6 +91,29 @@ public static class TorchCheckpointWriter
             p.WriteByte((byte)'s'); // SETITEM
         p.WriteByte((byte)'.'); // STOP
         return p.ToArray();
+    }
+
+    /// <summary><c>torch._utils._rebuild_tensor_v2(storage, 0, shape, stride, False, OrderedDict())</c> over the archive's record <paramref name="key"/>.</summary>
+    private static void RebuiltTensor(MemoryStream p, int key, string storage, Tensor data)
+    {
+        Global(p, "torch._utils", "_rebuild_tensor_v2");
+        p.WriteByte((byte)'(');
+        // The storage as a persistent id: ('storage', torch.XStorage, key, location, size).
+        p.WriteByte((byte)'(');
+        Text(p, "storage");
+        Global(p, "torch", storage);
+        Text(p, key.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Text(p, "cpu");
+        Integer(p, data.numel());
+        p.WriteByte((byte)'t'); // TUPLE
+        p.WriteByte((byte)'Q'); // BINPERSID
+        Integer(p, 0);
+        Tuple(p, data.shape);
+        Tuple(p, data.stride());
+        p.WriteByte(0x89); // NEWFALSE: requires_grad
+        OrderedDict(p); // backward hooks
+        p.WriteByte((byte)'t');
+        p.WriteByte((byte)'R'); // REDUCE
     }
 
     private static void OrderedDict(MemoryStream p)

@@ -47,6 +47,21 @@ public sealed class TorchCheckpointWriterTests : IDisposable
     }
 
     [Fact]
+    public void A_bare_tensor_reads_back_as_upstreams_feature_cache_files_are_read()
+    {
+        var path = Path.Combine(_directory, "sa_1_vit_h_cache.pth");
+        using var scope = NewDisposeScope();
+        var features = arange(2 * 3 * 4, ScalarType.Float32).reshape(2, 3, 4).permute(0, 2, 1);
+
+        TorchCheckpointWriter.WriteTensor(path, features);
+
+        var actual = TorchTensorFile.ReadTensor(path);
+        Assert.Equal(features.shape, actual.shape);
+        Assert.Equal(ScalarType.Float32, actual.dtype);
+        Assert.True(features.equal(actual).all().item<bool>());
+    }
+
+    [Fact]
     public void A_dtype_without_a_storage_class_is_refused_and_nothing_is_written()
     {
         var path = Path.Combine(_directory, "complex.pth");
