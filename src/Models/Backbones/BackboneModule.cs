@@ -41,6 +41,9 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
 
     public nn.Module Module => this;
 
+    /// <inheritdoc cref="IBackbone.InputSizes"/>
+    public InputSizeRule InputSizes => InputSizeRules.For(ModelConfig);
+
     /// <summary>Whether the whole backbone is frozen (upstream <c>fix=True</c>): no parameter requires a gradient, it stays in eval mode and its forward builds no graph.</summary>
     public bool IsFixed { get; private set; }
 
