@@ -91,6 +91,17 @@ public sealed class UserErrorsTests : IDisposable
     }
 
     [Fact]
+    public void A_forward_refused_for_memory_is_exit_code_1_with_its_own_message()
+    {
+        var error = new StringWriter();
+
+        var code = ErrorReport.Write(error, new InsufficientMemoryException("SamVitB would need about 3.5 GiB at the peak of its forward (its activations) for a 1x3x1024x1024 batch of Float32, but 2.0 GiB is available on cpu. Use a smaller image or batch."), verbose: false);
+
+        Assert.Equal(1, code);
+        Assert.Equal("modelgen: error: SamVitB would need about 3.5 GiB at the peak of its forward (its activations) for a 1x3x1024x1024 batch of Float32, but 2.0 GiB is available on cpu. Use a smaller image or batch.", error.ToString().TrimEnd());
+    }
+
+    [Fact]
     public void A_failed_download_is_exit_code_4_and_a_damaged_local_file_exit_code_3()
     {
         var error = new StringWriter();

@@ -1,5 +1,6 @@
 using ModelGen.Models.Backbones;
 using ModelGen.Models.Layers.Common;
+using ModelGen.Models.Tests.Testing;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -68,6 +69,19 @@ public sealed class ForwardMemoryTests
         Assert.Equal(
             "SamTinyW14 would need about 1.1 GiB at the peak of its forward (3.3 x the global attention scores (N·heads, T, T) [4, 4096, 4096], with its activations) " +
             "for a 1x3x1024x1024 batch of Float32, but 512 MiB is available on cpu. Use a smaller image or batch.", error.Message);
+    }
+
+    [Fact]
+    public void The_message_is_the_one_docs_errors_md_quotes()
+    {
+        using var model = (BackboneModule)ModelZoo.Create("SamVitB");
+        using var pixel = zeros(1, 3, 1, 1);
+        using var images = pixel.expand(1, 3, 1024, 1024);
+        model.MemoryLimitBytes = 2L << 30;
+
+        var error = Assert.Throws<InsufficientMemoryException>(() => model.Forward(images));
+        var errors = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "errors.md"));
+        Assert.Contains($"> `{error.Message}`", errors);
     }
 
     [Fact]
