@@ -38,7 +38,7 @@ internal static class BackboneCommands
         output.WriteLine($"input sizes: {rule.Describe()}; --size takes {ArgumentChecks.SizeRange(rule)}");
         var flops = registration.CountFlops();
         output.WriteLine($"compute: {GigaMacs(flops)} GMACs (GFLOPs as fvcore and timm count them) for one {flops.Height}x{flops.Width} image: " +
-                         string.Join(", ", flops.ByKind.Select(p => $"{KindName(p.Key)} {p.Value / 1e9:F2}")) + $"; {NotCounted}");
+                         string.Join(", ", flops.ByKind.Select(p => $"{KindName(p.Key)} {(p.Value < 5e6 ? "<0.01" : (p.Value / 1e9).ToString("F2", CultureInfo.InvariantCulture))}")) + $"; {NotCounted}");
         output.WriteLine(registration.Pretrained.Count == 0
             ? "pretrained: none declared"
             : "pretrained: " + string.Join("; ", registration.Pretrained.Values.Select(s => $"{s.Tag} ({s.FileName}, {s.License ?? "licence not stated"}, {s.Url})")));
