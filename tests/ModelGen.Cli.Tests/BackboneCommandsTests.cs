@@ -45,6 +45,17 @@ public sealed class BackboneCommandsTests
     }
 
     [Fact]
+    public void Run_takes_any_side_a_family_s_forward_uses_whole_not_only_multiples_of_the_coarsest_stride()
+    {
+        // VITAMIN pads its stride-2 steps: 37 px is used whole (its final_norm at stride 16 has ceil(37 / 16) = 3 positions).
+        var (code, output, error) = Cli.Invoke("run", "VitaminTinyRwkv", "--size", "37", "--pattern", "--repeat", "0");
+
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Contains("final_norm [1, 192, 3, 3]", output);
+    }
+
+    [Fact]
     public void Run_defaults_to_the_sample_photograph_resized_on_its_long_side()
     {
         var (code, output, _) = Cli.Invoke("run", "VitaminTinyRwkv", "--size", "64", "--repeat", "1");
