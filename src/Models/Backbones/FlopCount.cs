@@ -61,6 +61,6 @@ public sealed class FlopCount
     public double GigaMacs => TotalMacs / 1e9;
 
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"{GigaMacs:F2} GMACs at {Batch}x3x{Height}x{Width} (") +
+        string.Create(CultureInfo.InvariantCulture, $"{GigaMacs:F2} GMACs for {Batch} image(s) of {Height}x{Width} (") +
         string.Join(", ", ByKind.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value / 1e9:F2}"))) + ")";
 }

@@ -27,6 +27,8 @@ public sealed class FlopCounterTests
         var count = FlopCounter.Count(grouped, four);
         Assert.Equal(256L * 2 * 9, count.TotalMacs);
         Assert.Equal((2L, 6L, 6L), (count.Batch, count.Height, count.Width));
+        Assert.Equal(new Dictionary<FlopKind, long> { [FlopKind.Convolution] = 4608 }, count.ByKind);
+        Assert.Equal("0.00 GMACs for 2 image(s) of 6x6 (Convolution 0.00)", count.ToString());
     }
 
     [Fact]
