@@ -22,6 +22,9 @@ public static class Program
             case "scaling":
                 BackboneScaling.Run(args[1..]);
                 break;
+            case "forward-memory":
+                ForwardMemory.Run(args[1..]);
+                break;
             case "vitamin-breakdown":
                 VitaminBreakdown.Run(args[1..]);
                 break;

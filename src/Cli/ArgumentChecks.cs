@@ -24,21 +24,25 @@ internal static class ArgumentChecks
     }
 
     /// <summary>
-    /// The input side: the variant's native size by default, else a multiple of its coarsest output's stride
-    /// (so every output covers the input exactly) between that stride and <see cref="MaxSize"/>.
+    /// The input side: the variant's native size by default, else a side its forward uses whole
+    /// (<see cref="InputSizeRule.AcceptsSide"/>, the library's rule for its family) of at most <see cref="MaxSize"/>.
     /// </summary>
     public static int Size(int? size, ModelRegistration registration)
     {
         if (size is not int side)
             return NativeSize(registration);
-        var multiple = SizeMultiple(registration);
-        if (side >= multiple && side <= MaxSize && side % multiple == 0)
+        var rule = registration.InputSizes;
+        if (rule.AcceptsSide(side) && side <= MaxSize)
             return side;
-        var below = side / multiple * multiple;
-        var candidates = new[] { below, below + multiple }.Where(c => c >= multiple && c <= MaxSize).ToArray();
-        var hint = candidates.Length == 0 ? "" : $" (try {string.Join(" or ", candidates)})";
-        throw UserError.Usage($"--size must be a multiple of {multiple} (the stride of {registration.Name}'s coarsest output) from {multiple} to {MaxSize}; got {side}{hint}.");
+        var nearest = rule.NearestSides(side, MaxSize);
+        var hint = nearest.Count == 0 ? "" : $" (try {string.Join(" or ", nearest)})";
+        throw UserError.Usage($"--size: {registration.Name} takes {SizeRange(rule)}; got {side}{hint}.");
     }
+
+    /// <summary>What <c>--size</c> takes for a variant, e.g. "multiples of 16 from 16 to 2048".</summary>
+    public static string SizeRange(InputSizeRule rule) => rule.Multiple == 1
+        ? $"sides from {rule.Minimum} to {MaxSize}"
+        : $"multiples of {rule.Multiple} from {rule.Smallest} to {MaxSize}";
 
     public static void Threads(int? threads)
     {
@@ -115,14 +119,7 @@ internal static class ArgumentChecks
         }
     }
 
+    /// <summary>The square side the CLI runs at by default: the longer native side.</summary>
     public static int NativeSize(ModelRegistration registration) =>
-        registration.Config.GetType().GetProperty("ImageSize")?.GetValue(registration.Config) switch
-        {
-            int side => side,
-            IReadOnlyList<int> { Count: > 0 } sides => sides[0],
-            _ => throw UserError.Usage($"{registration.Name} has no native image size; give --size."),
-        };
-
-    public static int SizeMultiple(ModelRegistration registration) =>
-        (int)Math.Ceiling(registration.FeatureInfo.Max(f => f.Reduction));
+        Math.Max(registration.InputSizes.NativeHeight, registration.InputSizes.NativeWidth);
 }

@@ -12,9 +12,14 @@ internal static class BackboneCommands
 {
     public static int List(TextWriter output)
     {
-        output.WriteLine($"{"name",-26} {"family",-16} {"parameters",13}  outputs (name:channels/stride)");
+        output.WriteLine($"{"name",-26} {"family",-16} {"parameters",13} {"GMACs",8}  outputs (name:channels/stride)");
         foreach (var registration in ModelZoo.All)
-            output.WriteLine($"{registration.Name,-26} {registration.Config.Family,-16} {Count(MetaModel.Inspect(registration, m => m.ParameterCount)),13}  {Outputs(registration.FeatureInfo)}");
+        {
+            // One build on the meta device for both numbers.
+            var (parameters, flops) = MetaModel.Inspect(registration, m => (m.ParameterCount, FlopCounter.Count(m)));
+            output.WriteLine($"{registration.Name,-26} {registration.Config.Family,-16} {Count(parameters),13} {GigaMacs(flops),8}  {Outputs(registration.FeatureInfo)}");
+        }
+        output.WriteLine($"GMACs: multiply-accumulates of one forward at the native size, which fvcore and timm print as GFLOPs ({NotCounted}).");
         return ExitCodes.Success;
     }
 
@@ -29,7 +34,11 @@ internal static class BackboneCommands
             if (property.Name is not (nameof(IModelConfig.Name) or nameof(IModelConfig.Family) or nameof(IModelConfig.SpecPath)))
                 output.WriteLine($"  {property.Name,-22} {Format(property.GetValue(registration.Config))}");
         output.WriteLine($"outputs: {Outputs(registration.FeatureInfo)}");
-        output.WriteLine($"native input: {ArgumentChecks.NativeSize(registration)} px; --size takes multiples of {ArgumentChecks.SizeMultiple(registration)} up to {ArgumentChecks.MaxSize}");
+        var rule = registration.InputSizes;
+        output.WriteLine($"input sizes: {rule.Describe()}; --size takes {ArgumentChecks.SizeRange(rule)}");
+        var flops = registration.CountFlops();
+        output.WriteLine($"compute: {GigaMacs(flops)} GMACs (GFLOPs as fvcore and timm count them) for one {flops.Height}x{flops.Width} image: " +
+                         string.Join(", ", flops.ByKind.Select(p => $"{KindName(p.Key)} {(p.Value < 5e6 ? "<0.01" : (p.Value / 1e9).ToString("F2", CultureInfo.InvariantCulture))}")) + $"; {NotCounted}");
         output.WriteLine(registration.Pretrained.Count == 0
             ? "pretrained: none declared"
             : "pretrained: " + string.Join("; ", registration.Pretrained.Values.Select(s => $"{s.Tag} ({s.FileName}, {s.License ?? "licence not stated"}, {s.Url})")));
@@ -135,6 +144,21 @@ internal static class BackboneCommands
             : progress.Run($"loading {weights.File!.Name}", _ => model.LoadWeights(weights.File!.FullName, weights.Prefix, weights.AliasScheme));
 
     private static string Count(long count) => count.ToString("N0", CultureInfo.InvariantCulture);
+
+    private const string NotCounted = "elementwise operations, normalisations, softmax, activations, pooling and resizing not counted";
+
+    private static string GigaMacs(FlopCount count) => count.GigaMacs.ToString(count.GigaMacs < 10 ? "F2" : "F1", CultureInfo.InvariantCulture);
+
+    private static string KindName(FlopKind kind) => kind switch
+    {
+        FlopKind.Convolution => "convolutions",
+        FlopKind.TransposedConvolution => "transposed convolutions",
+        FlopKind.Linear => "linear layers",
+        FlopKind.AttentionMatmul => "attention matmuls",
+        FlopKind.RelativePosition => "relative positions",
+        FlopKind.BiWkv => "Bi-WKV",
+        _ => kind.ToString(),
+    };
 
     private static string Outputs(IReadOnlyList<FeatureInfo> features) =>
         string.Join(", ", features.Select(f => $"{f.Name}:{f.Channels}/{f.Reduction}"));

@@ -14,6 +14,8 @@ internal static class ErrorReport
             WeightsDownloadException download => (ExitCodes.Download, OneLine(download.Message)),
             WeightFileException or WeightLoadException => (ExitCodes.File, OneLine(exception.Message)),
             UnauthorizedAccessException or IOException => (ExitCodes.File, OneLine(exception.Message)),
+            // The machine, not a bug: the forward's own check, which names what it needs and what there is.
+            InsufficientMemoryException => (ExitCodes.Failure, OneLine(exception.Message)),
             _ => (ExitCodes.Failure, $"unexpected {exception.GetType().Name}: {OneLine(exception.Message)}{(verbose ? "" : " (run with --verbose for the stack trace)")}"),
         };
         error.WriteLine($"modelgen: error: {message}");

@@ -35,7 +35,7 @@ internal static class ModelGenCommandLine
     private static RootCommand Build(TextWriter output, TextWriter error, StepProgress progress)
     {
         var nameArgument = new Argument<string>("name") { Description = "The backbone's class name, e.g. SamVitB (see 'list')." };
-        var sizeOption = new Option<int?>("--size") { CustomParser = WholeNumber, Description = $"Input side in pixels: a multiple of the coarsest output's stride, at most {ArgumentChecks.MaxSize} (default: the variant's native size)." };
+        var sizeOption = new Option<int?>("--size") { CustomParser = WholeNumber, Description = $"Input side in pixels: one the variant's forward uses whole (see 'describe'), at most {ArgumentChecks.MaxSize} (default: the variant's native size)." };
         var imageOption = new Option<FileInfo?>("--image") { Description = "A PNG or JPEG to run on (default: the sample photograph shipped with the CLI)." };
         var patternOption = new Option<bool>("--pattern") { Description = "Run on a generated test pattern instead of the sample photograph." };
         var weightsOption = new Option<FileInfo?>("--weights") { Description = "Weights to load first: safetensors or a torch.save checkpoint (.pth / .bin, mmengine training checkpoints too)." };

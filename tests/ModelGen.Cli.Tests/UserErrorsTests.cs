@@ -14,8 +14,11 @@ public sealed class UserErrorsTests : IDisposable
     [InlineData(2, "--threads must be from 1 to 256; got 257.", "run", "SamVitB", "--threads", "257")]
     [InlineData(2, "got 0 (try 16).", "run", "SamVitB", "--size", "0")]
     [InlineData(2, "got -5 (try 16).", "run", "SamVitB", "--size", "-5")]
-    [InlineData(2, "--size must be a multiple of 16 (the stride of SamVitB's coarsest output) from 16 to 2048; got 100 (try 96 or 112).", "run", "SamVitB", "--size", "100")]
-    [InlineData(2, "--size must be a multiple of 32 (the stride of OpenClipRN50's coarsest output) from 32 to 2048; got 4096.", "run", "OpenClipRN50", "--size", "4096")]
+    [InlineData(2, "--size: SamVitB takes multiples of 16 from 16 to 2048; got 100 (try 96 or 112).", "run", "SamVitB", "--size", "100")]
+    [InlineData(2, "--size: OpenClipRN50 takes sides from 31 to 2048; got 4096 (try 2048).", "run", "OpenClipRN50", "--size", "4096")]
+    [InlineData(2, "--size: OpenClipRN50 takes sides from 31 to 2048; got 30 (try 31).", "run", "OpenClipRN50", "--size", "30")]
+    [InlineData(2, "--size: OpenClipViTB16 takes multiples of 16 from 32 to 2048; got 16 (try 32).", "run", "OpenClipViTB16", "--size", "16")]
+    [InlineData(2, "--size: OpenClipViTL14 takes multiples of 14 from 28 to 2048; got 2047 (try 2044).", "run", "OpenClipViTL14", "--size", "2047")]
     [InlineData(2, "--size takes a whole number; got 'big'.", "run", "SamVitB", "--size", "big")]
     [InlineData(2, "--repeat must be 0 (the warm-up forward only) or more; got -1.", "run", "SamVitB", "--repeat", "-1")]
     [InlineData(2, "Did you mean 'SamVitB'?", "run", "SamVitb")]
@@ -72,7 +75,7 @@ public sealed class UserErrorsTests : IDisposable
 
         Assert.Equal(2, code);
         var lines = error.TrimEnd().Split('\n');
-        Assert.StartsWith("modelgen: error: --size must be a multiple of 16", lines[0]);
+        Assert.StartsWith("modelgen: error: --size: SamVitB takes multiples of 16", lines[0]);
         Assert.Contains(lines, line => line.TrimStart().StartsWith("at ModelGen.Cli.ArgumentChecks.Size", StringComparison.Ordinal));
     }
 
@@ -85,6 +88,17 @@ public sealed class UserErrorsTests : IDisposable
 
         Assert.Equal(1, code);
         Assert.Equal("modelgen: error: unexpected InvalidOperationException: first line (run with --verbose for the stack trace)", error.ToString().TrimEnd());
+    }
+
+    [Fact]
+    public void A_forward_refused_for_memory_is_exit_code_1_with_its_own_message()
+    {
+        var error = new StringWriter();
+
+        var code = ErrorReport.Write(error, new InsufficientMemoryException("SamVitB would need about 3.5 GiB at the peak of its forward (its activations) for a 1x3x1024x1024 batch of Float32, but 2.0 GiB is available on cpu. Use a smaller image or batch."), verbose: false);
+
+        Assert.Equal(1, code);
+        Assert.Equal("modelgen: error: SamVitB would need about 3.5 GiB at the peak of its forward (its activations) for a 1x3x1024x1024 batch of Float32, but 2.0 GiB is available on cpu. Use a smaller image or batch.", error.ToString().TrimEnd());
     }
 
     [Fact]

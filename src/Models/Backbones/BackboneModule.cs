@@ -41,6 +41,9 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
 
     public nn.Module Module => this;
 
+    /// <inheritdoc cref="IBackbone.InputSizes"/>
+    public InputSizeRule InputSizes => InputSizeRules.For(ModelConfig);
+
     /// <summary>Whether the whole backbone is frozen (upstream <c>fix=True</c>): no parameter requires a gradient, it stays in eval mode and its forward builds no graph.</summary>
     public bool IsFixed { get; private set; }
 
@@ -128,12 +131,40 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
         ImageBatchChecks.RequireModuleDtypeAndDevice(Name, images, parameters().FirstOrDefault());
         if (RejectNonFiniteInputs)
             ImageBatchChecks.RequireFinite(Name, images);
+        LastPeakEstimate = ForwardMemoryCheck.ActivationBytes(this, images);
+        ForwardMemoryCheck.Require(Name, images, LastPeakEstimate, "its activations", AvailableBytes(images.device));
     }
 
     /// <summary>
-    /// Throws <see cref="InsufficientMemoryException"/> before a forward whose largest single tensor, the
-    /// <paramref name="tensor"/> of <paramref name="shape"/> in the batch's dtype, exceeds the memory available on the batch's device.
+    /// At most this many bytes for a forward's working set (beyond the module's own parameters): a forward whose
+    /// estimated peak is larger is refused with <see cref="InsufficientMemoryException"/> before it starts. Null (the
+    /// default): the memory available on the batch's device, known for the CPU on Linux (<c>MemAvailable</c>) and not
+    /// checked elsewhere. Under both, the smaller applies.
     /// </summary>
-    protected void RequireMemoryFor(Tensor images, string tensor, params long[] shape) =>
-        ForwardMemoryCheck.Require(Name, images, tensor, shape, ForwardMemoryCheck.AvailableBytes(images.device));
+    public long? MemoryLimitBytes { get; set; }
+
+    /// <summary>The estimated peak working set of the last forward that passed its checks, in bytes (for calibration).</summary>
+    internal double LastPeakEstimate { get; private set; }
+
+    /// <summary>
+    /// Throws <see cref="InsufficientMemoryException"/> before a forward whose global-attention layers' peak, the
+    /// maps of the <paramref name="tensor"/> of <paramref name="shape"/> alive at once in the batch's dtype beside the
+    /// activations, exceeds the memory available (see <see cref="MemoryLimitBytes"/>).
+    /// </summary>
+    protected void RequireMemoryFor(Tensor images, string tensor, params long[] shape)
+    {
+        var need = ForwardMemoryCheck.AttentionBytes(this, images, shape);
+        LastPeakEstimate = Math.Max(LastPeakEstimate, need);
+        var maps = ForwardMemoryCheck.For(((IBackbone)this).Config.Family).Maps;
+        ForwardMemoryCheck.Require(Name, images, need,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{maps:0.#} x the {tensor} [{string.Join(", ", shape)}], with its activations"),
+            AvailableBytes(images.device));
+    }
+
+    private long? AvailableBytes(Device device) => (MemoryLimitBytes, ForwardMemoryCheck.AvailableBytes(device)) switch
+    {
+        (long limit, long available) => Math.Min(limit, available),
+        (long limit, null) => limit,
+        (null, var available) => available,
+    };
 }

@@ -5,24 +5,73 @@ using static TorchSharp.torch;
 namespace ModelGen.Models.Backbones;
 
 /// <summary>
-/// Refuses, before it starts, a forward whose largest single tensor cannot fit in the memory available
-/// on the batch's device: a forward that runs out of memory midway may be killed by the system rather
-/// than fail, after minutes of swapping. The size comes from the spec's shapes and the batch; what is
-/// available is known for the CPU on Linux (<c>MemAvailable</c> of <c>/proc/meminfo</c>) and not checked elsewhere.
+/// Refuses, before it starts, a forward whose peak working set cannot fit in the memory available on the batch's
+/// device: a forward that runs out of memory midway may be killed by the system rather than fail, after minutes of
+/// swapping. The peak is estimated per family from the batch and the spec's shapes, in two phases: the activations
+/// that grow with the pixels (a multiple of the first output's map, checked at the forward's entrance) and, for
+/// families with global attention, the attention maps held at once (checked where the generated forward names
+/// them), each plus a fixed allowance for LibTorch's working buffers. The factors were calibrated against the
+/// process's measured peak resident set on the CPU (bench/README.md, "Forward memory"): an upper bound, within
+/// 1.5x of the measured peak at large sizes. What is available is known for the CPU on Linux
+/// (<c>MemAvailable</c> of <c>/proc/meminfo</c>) and not checked elsewhere, unless a limit is set.
 /// </summary>
 internal static class ForwardMemoryCheck
 {
     private const string MemInfo = "/proc/meminfo";
 
-    public static void Require(string backbone, Tensor images, string tensor, IReadOnlyList<long> shape, long? availableBytes)
+    /// <summary>LibTorch's working buffers and the allocator's slack (freed blocks glibc keeps), up to about 250 MiB measured at mid sizes.</summary>
+    public const double FixedBytes = 256.0 * (1 << 20);
+
+    /// <summary>How a family's forward peaks: multiples of the first output's map and of one attention map.</summary>
+    /// <param name="Activations">Peak of the pixel-proportional phase, in first-output maps.</param>
+    /// <param name="Maps">Attention maps (N·heads, T, T) alive at once in a global-attention layer.</param>
+    /// <param name="ActivationsBesideMaps">First-output maps alive beside them.</param>
+    public sealed record Profile(double Activations, double Maps, double ActivationsBesideMaps);
+
+    /// <summary>
+    /// sam-vit: scores, scores plus relative positions and their softmax (3 maps), beside each block's tokens;
+    /// openclip-vit: scores and softmax (2), beside the blocks' tokens and the 4x and 2x upsampled outputs;
+    /// openclip-resnet: the stem and layer1 at stride 2-4; vitamin: the stem and MBConv stages at stride 2-4
+    /// (the first output is conv_stage1 at stride 4, the stem's maps at stride 2 are 4 of it), and a transformer
+    /// layer's scores, scaled scores and softmax (3) beside the conv stages' outputs.
+    /// </summary>
+    public static Profile For(string family) => family switch
     {
-        // In double: a huge image's attention scores can overflow a long.
-        var bytes = shape.Aggregate(1.0, (product, size) => product * size) * images.ElementSize;
-        if (availableBytes is not long available || bytes <= available)
+        "sam-vit" => new(64, 3.3, 64),
+        "openclip-vit" => new(3.5, 2.2, 3.5),
+        "openclip-resnet" => new(18, 0, 0),
+        "vitamin" => new(64, 3.3, 16),
+        _ => new(64, 3.3, 64),
+    };
+
+    /// <summary>The estimated peak of the pixel-proportional phase for <paramref name="images"/>.</summary>
+    public static double ActivationBytes(BackboneModule backbone, Tensor images) =>
+        For(((IBackbone)backbone).Config.Family).Activations * FirstOutputBytes(backbone, images) + FixedBytes;
+
+    /// <summary>The estimated peak of a global-attention layer whose maps have <paramref name="mapShape"/>.</summary>
+    public static double AttentionBytes(BackboneModule backbone, Tensor images, IReadOnlyList<long> mapShape)
+    {
+        var profile = For(((IBackbone)backbone).Config.Family);
+        var map = mapShape.Aggregate(1.0, (product, size) => product * size) * images.ElementSize;
+        return profile.Maps * map + profile.ActivationsBesideMaps * FirstOutputBytes(backbone, images) + FixedBytes;
+    }
+
+    /// <summary>Throws <see cref="InsufficientMemoryException"/> when <paramref name="needBytes"/> exceeds <paramref name="availableBytes"/> (nothing when that is unknown).</summary>
+    public static void Require(string backbone, Tensor images, double needBytes, string what, long? availableBytes)
+    {
+        if (availableBytes is not long available || needBytes <= available)
             return;
         throw new InsufficientMemoryException(
-            $"{backbone} would need {Format(bytes)} for a single tensor, the {tensor} [{string.Join(", ", shape)}] of {images.dtype}, " +
-            $"for a {string.Join("x", images.shape)} batch, but {Format(available)} is available on {images.device}. Use a smaller image or batch.");
+            $"{backbone} would need about {Format(needBytes)} at the peak of its forward ({what}) " +
+            $"for a {string.Join("x", images.shape)} batch of {images.dtype}, but {Format(available)} is available on {images.device}. Use a smaller image or batch.");
+    }
+
+    /// <summary>The bytes of the first output's map for this batch: its channels on the image divided by its stride, rounded up.</summary>
+    private static double FirstOutputBytes(BackboneModule backbone, Tensor images)
+    {
+        var first = backbone.FeatureInfo[0];
+        var (height, width) = (Math.Ceiling(images.shape[2] / first.Reduction), Math.Ceiling(images.shape[3] / first.Reduction));
+        return (double)images.shape[0] * first.Channels * height * width * images.ElementSize;
     }
 
     /// <summary>The memory available for new tensors on <paramref name="device"/>, or null when it is not known.</summary>
@@ -40,6 +89,7 @@ internal static class ForwardMemoryCheck
         return null;
     }
 
-    private static string Format(double bytes) =>
-        (bytes / (1L << 30)).ToString(bytes >= 1L << 40 ? "N0" : "0.0", CultureInfo.InvariantCulture) + " GiB";
+    public static string Format(double bytes) => bytes < 1L << 30
+        ? (bytes / (1 << 20)).ToString("0", CultureInfo.InvariantCulture) + " MiB"
+        : (bytes / (1L << 30)).ToString(bytes >= 1L << 40 ? "N0" : "0.0", CultureInfo.InvariantCulture) + " GiB";
 }

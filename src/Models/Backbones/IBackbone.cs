@@ -22,6 +22,9 @@ public interface IBackbone : IDisposable
     /// <summary>The TorchSharp module itself, for training, moving between devices and state dicts.</summary>
     nn.Module Module { get; }
 
+    /// <summary>The image sizes the forward uses whole, and its native size (from the spec).</summary>
+    InputSizeRule InputSizes { get; }
+
     /// <summary>The number of parameter elements (buffers excluded).</summary>
     long ParameterCount { get; }
 

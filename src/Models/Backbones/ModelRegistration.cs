@@ -11,6 +11,12 @@ public sealed record ModelRegistration(
     IReadOnlyDictionary<string, PretrainedSource> Pretrained,
     Func<bool?, IBackbone> Factory)
 {
+    /// <summary>The image sizes the variant's forward uses whole, and its native size (from its spec, without building it).</summary>
+    public InputSizeRule InputSizes => InputSizeRules.For(Config);
+
+    /// <summary>The multiply-accumulates of a forward of one image, at the native size when no size is given, counted on the meta device (see <see cref="FlopCounter"/>).</summary>
+    public FlopCount CountFlops(int? height = null, int? width = null) => FlopCounter.Count(this, height, width);
+
     /// <summary>The class name, e.g. <c>SamVitB</c>.</summary>
     public string Name => BackboneType.Name;
 

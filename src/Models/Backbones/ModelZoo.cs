@@ -8,7 +8,9 @@ namespace ModelGen.Models.Backbones;
 /// The one registry of backbone variants, filled by the generated classes themselves (each
 /// generated file registers its class from a module initializer), so config-driven code can
 /// build a variant from its name. Variants are found by class name, or by namespace-qualified
-/// name when two assemblies define classes of the same name.
+/// name when two assemblies define classes of the same name. A name is never resolved by load order:
+/// two classes of one name in two namespaces make the bare name ambiguous (the full name finds each), and
+/// two of one full name from two assemblies make it unusable (neither is chosen) until one is renamed.
 /// </summary>
 public static class ModelZoo
 {
@@ -18,13 +20,25 @@ public static class ModelZoo
     public static IReadOnlyList<ModelRegistration> All =>
         Registrations.Values.OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.FullName, StringComparer.Ordinal).ToArray();
 
-    public static void Register(ModelRegistration registration) => Registrations.TryAdd(registration.FullName, registration);
+    /// <summary>The full names that two assemblies define, with the assemblies.</summary>
+    private static readonly ConcurrentDictionary<string, (Type First, Type Second)> Conflicts = new(StringComparer.Ordinal);
+
+    public static void Register(ModelRegistration registration)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        var kept = Registrations.GetOrAdd(registration.FullName, registration);
+        if (kept.BackboneType != registration.BackboneType)
+            Conflicts.TryAdd(registration.FullName, (kept.BackboneType, registration.BackboneType));
+    }
 
     public static bool Contains(string name) => Matches(name).Count > 0;
 
     /// <summary>The registration of <paramref name="name"/>: a class name such as <c>SamVitB</c>, or a full name.</summary>
     public static ModelRegistration Describe(string name) => Matches(name) switch
     {
+        [var only] when Conflicts.TryGetValue(only.FullName, out var twins) => throw new KeyNotFoundException(
+            $"'{only.FullName}' is defined by two assemblies, {Origin(twins.First)} and {Origin(twins.Second)}; ModelZoo chooses neither. " +
+            "Rename one of the specs or give it another namespace, or load one of the assemblies only."),
         [var only] => only,
         [] => throw Unknown(name),
         var several => throw new KeyNotFoundException(
@@ -60,6 +74,9 @@ public static class ModelZoo
     private static List<ModelRegistration> Matches(string name) => Registrations.TryGetValue(name, out var exact)
         ? [exact]
         : Registrations.Values.Where(r => r.Name == name).OrderBy(r => r.FullName, StringComparer.Ordinal).ToList();
+
+    private static string Origin(Type type) =>
+        type.Assembly.IsDynamic || type.Assembly.Location.Length == 0 ? type.Assembly.GetName().Name ?? "?" : $"{type.Assembly.GetName().Name} ({type.Assembly.Location})";
 
     private static KeyNotFoundException Unknown(string name)
     {

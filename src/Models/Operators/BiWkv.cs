@@ -24,6 +24,11 @@ public static class BiWkv
     public static Tensor Apply(Tensor w, Tensor u, Tensor k, Tensor v, BiWkvMode mode = BiWkvMode.Formula)
     {
         Validate(w, u, k, v);
+        // One multiply-add for the numerator and one for the denominator per token, channel and direction.
+        Backbones.FlopCounter.Add(Backbones.FlopKind.BiWkv, 4 * k.shape[0] * k.shape[1] * k.shape[2]);
+        // A FLOP count on the meta device wants the shape only: there are no values to run a kernel on.
+        if (k.device_type == DeviceType.META)
+            return empty_like(v);
         if (mode == BiWkvMode.UpstreamKernel)
         {
             if (is_grad_enabled() && new[] { w, u, k, v }.Any(t => t.requires_grad))
@@ -40,7 +45,7 @@ public static class BiWkv
     {
         foreach (var (name, t) in new[] { ("w", w), ("u", u), ("k", k), ("v", v) })
         {
-            if (t.device_type != DeviceType.CPU)
+            if (t.device_type != DeviceType.CPU && !(t.device_type == DeviceType.META && Backbones.FlopCounter.Counting))
                 throw new NotSupportedException(
                     $"BiWkv has a CPU implementation only (no CUDA kernel), so VITAMIN's RWKV layers run on the CPU only; {name} is on {t.device}.");
             if (t.dtype != k.dtype || (t.dtype != ScalarType.Float32 && t.dtype != ScalarType.Float64))

@@ -1,5 +1,6 @@
 using ModelGen.Models.Backbones;
 using ModelGen.Models.Layers.Common;
+using ModelGen.Models.Tests.Testing;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,10 +10,12 @@ namespace ModelGen.Models.Tests.Backbones;
 public sealed class ForwardMemoryTests
 {
     [Theory]
-    [InlineData("SamTinyW14", "global attention scores (N·heads, T, T) [8, 1048576, 1048576] of Float32")]
-    [InlineData("ClipViTTiny", "attention scores (N, heads, T, T) [2, 4, 1368901, 1368901] of Float32")]
-    [InlineData("VitaminMicroRwkvTrans", "attention scores (N, heads, T, T) [2, 4, 1048576, 1048576] of Float32")]
-    public void A_forward_whose_attention_scores_cannot_fit_is_refused_before_it_starts(string variant, string tensor)
+    [InlineData("SamTinyW14")]
+    [InlineData("ClipViTTiny")]
+    [InlineData("ClipRnTiny")]
+    [InlineData("VitaminMicroRwkvTrans")]
+    [InlineData("VitaminTinyRwkvFixture")]
+    public void A_forward_whose_peak_cannot_fit_in_the_available_memory_is_refused_before_it_starts(string variant)
     {
         using var model = ModelZoo.Create(variant);
         // A 2x3x16384x16384 batch that takes no memory: one value, expanded.
@@ -20,21 +23,77 @@ public sealed class ForwardMemoryTests
         using var images = pixel.expand(2, 3, 16384, 16384);
 
         var error = Assert.Throws<InsufficientMemoryException>(() => model.Forward(images));
-        Assert.StartsWith($"{variant} would need ", error.Message);
-        Assert.Contains($"for a single tensor, the {tensor}, for a 2x3x16384x16384 batch, but ", error.Message);
-        Assert.Contains("GiB is available on cpu", error.Message);
+        Assert.StartsWith($"{variant} would need about ", error.Message);
+        Assert.Contains("at the peak of its forward (", error.Message);
+        Assert.Contains("for a 2x3x16384x16384 batch of Float32, but ", error.Message);
+        Assert.EndsWith(" is available on cpu. Use a smaller image or batch.", error.Message);
+    }
+
+    [Theory]
+    [InlineData("SamTinyW14", 64)]
+    [InlineData("ClipViTTiny", 56)]
+    [InlineData("ClipRnTiny", 64)]
+    [InlineData("VitaminMicroRwkvTrans", 64)]
+    public void At_the_limit_the_forward_runs_and_a_byte_below_it_is_refused(string variant, int side)
+    {
+        using var model = (BackboneModule)ModelZoo.Create(variant);
+        using var images = zeros(2, 3, side, side);
+        using var _ = no_grad();
+        using (model.Forward(images))
+        {
+        }
+        var need = (long)Math.Ceiling(model.LastPeakEstimate);
+        Assert.InRange(need, 1L << 20, 1L << 31);
+
+        model.MemoryLimitBytes = need;
+        using (var outputs = model.Forward(images))
+            Assert.Equal(2, outputs[0].shape[0]);
+
+        model.MemoryLimitBytes = need - 1;
+        var error = Assert.Throws<InsufficientMemoryException>(() => model.Forward(images));
+        Assert.Contains($"for a 2x3x{side}x{side} batch of Float32, but ", error.Message);
+        Assert.Contains(" MiB is available on cpu.", error.Message);
+    }
+
+    [Fact]
+    public void Global_attention_is_checked_with_its_maps_beside_the_activations()
+    {
+        using var model = (BackboneModule)ModelZoo.Create("SamTinyW14");
+        // 1024x1024: 4096 tokens of width 64 (activations about 64 MiB beside the fixed 256 MiB), maps of 4 heads of
+        // 4096x4096 float32 (256 MiB each, 3.3 of them): the activations fit in 512 MiB, the attention does not.
+        using var pixel = zeros(1, 3, 1, 1);
+        using var images = pixel.expand(1, 3, 1024, 1024);
+        model.MemoryLimitBytes = 512L << 20;
+
+        var error = Assert.Throws<InsufficientMemoryException>(() => model.Forward(images));
+        Assert.Equal(
+            "SamTinyW14 would need about 1.1 GiB at the peak of its forward (3.3 x the global attention scores (N·heads, T, T) [4, 4096, 4096], with its activations) " +
+            "for a 1x3x1024x1024 batch of Float32, but 512 MiB is available on cpu. Use a smaller image or batch.", error.Message);
+    }
+
+    [Fact]
+    public void The_message_is_the_one_docs_errors_md_quotes()
+    {
+        using var model = (BackboneModule)ModelZoo.Create("SamVitB");
+        using var pixel = zeros(1, 3, 1, 1);
+        using var images = pixel.expand(1, 3, 1024, 1024);
+        model.MemoryLimitBytes = 2L << 30;
+
+        var error = Assert.Throws<InsufficientMemoryException>(() => model.Forward(images));
+        var errors = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "errors.md"));
+        Assert.Contains($"> `{error.Message}`", errors);
     }
 
     [Fact]
     public void The_need_is_compared_with_what_is_available()
     {
         using var images = zeros(1, 3, 4, 4);
-        ForwardMemoryCheck.Require("Net", images, "scores", [2, 8, 8], availableBytes: 2 * 8 * 8 * 4);
-        ForwardMemoryCheck.Require("Net", images, "scores", [2, 8, 8], availableBytes: null);
+        ForwardMemoryCheck.Require("Net", images, 1000, "its activations", availableBytes: 1000);
+        ForwardMemoryCheck.Require("Net", images, 1e15, "its activations", availableBytes: null);
 
         var error = Assert.Throws<InsufficientMemoryException>(() =>
-            ForwardMemoryCheck.Require("Net", images, "scores", [2, 1 << 15, 1 << 15], availableBytes: 3L << 30));
-        Assert.Equal("Net would need 8.0 GiB for a single tensor, the scores [2, 32768, 32768] of Float32, for a 1x3x4x4 batch, but 3.0 GiB is available on cpu. Use a smaller image or batch.", error.Message);
+            ForwardMemoryCheck.Require("Net", images, 8.0 * (1L << 30), "its activations", availableBytes: 3L << 30));
+        Assert.Equal("Net would need about 8.0 GiB at the peak of its forward (its activations) for a 1x3x4x4 batch of Float32, but 3.0 GiB is available on cpu. Use a smaller image or batch.", error.Message);
     }
 
     [Fact]

@@ -45,4 +45,22 @@ public sealed class ModelZooAmbiguityTests
         Assert.Contains("names 2 backbones", error.Message);
         Assert.Same(Sam.SamTinyW14.Features, ModelZoo.Describe(typeof(SecondAssembly.Twin).FullName!).FeatureInfo);
     }
+
+    [Fact]
+    public void A_full_name_two_assemblies_define_is_refused_rather_than_resolved_by_load_order()
+    {
+        static Type Defined(string assembly) => System.Reflection.Emit.AssemblyBuilder
+            .DefineDynamicAssembly(new System.Reflection.AssemblyName(assembly), System.Reflection.Emit.AssemblyBuilderAccess.Run)
+            .DefineDynamicModule(assembly).DefineType("Conflicting.Triplet", System.Reflection.TypeAttributes.Public).CreateType();
+        foreach (var type in new[] { Defined("UserProjectA"), Defined("UserProjectB") })
+            ModelZoo.Register(new ModelRegistration(type, Sam.SamTinyW3Config.Default, Sam.SamTinyW3.Features, Sam.SamTinyW3.Pretrained, fix => new Sam.SamTinyW3(fix)));
+
+        Assert.True(ModelZoo.Contains("Triplet"));
+        foreach (var name in new[] { "Triplet", "Conflicting.Triplet" })
+        {
+            var error = Assert.Throws<KeyNotFoundException>(() => ModelZoo.Create(name));
+            Assert.Equal("'Conflicting.Triplet' is defined by two assemblies, UserProjectA and UserProjectB; ModelZoo chooses neither. " +
+                         "Rename one of the specs or give it another namespace, or load one of the assemblies only.", error.Message);
+        }
+    }
 }

@@ -19,6 +19,7 @@ public static class BatchedMatmul
         var leading = left.shape[..^2];
         var batch = leading.Aggregate(1L, (product, size) => product * size);
         var (rows, inner, columns) = (left.shape[^2], left.shape[^1], right.shape[^1]);
+        ModelGen.Models.Backbones.FlopCounter.Add(ModelGen.Models.Backbones.FlopKind.AttentionMatmul, batch * rows * inner * columns);
         var product = bmm(left.reshape(batch, rows, inner), right.reshape(batch, inner, columns));
         return product.view([.. leading, rows, columns]).MoveToOuterDisposeScope();
     }

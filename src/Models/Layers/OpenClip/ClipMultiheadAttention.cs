@@ -38,6 +38,7 @@ public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>
         using var scope = NewDisposeScope();
         // Sizes spelled out rather than -1, which an empty batch leaves undetermined.
         var (batch, tokens, channels) = (x.shape[0], x.shape[1], x.shape[2]);
+        ModelGen.Models.Backbones.FlopCounter.Add(ModelGen.Models.Backbones.FlopKind.Linear, batch * tokens * InProjWeight.shape[0] * InProjWeight.shape[1]);
         var qkv = nn.functional.linear(x, InProjWeight, InProjBias)
             .view(batch, tokens, 3, _numHeads, channels / _numHeads)
             .permute(2, 0, 3, 1, 4);

@@ -41,6 +41,7 @@ public static class RelativePosition
         var batch = q.shape[0];
         var dim = q.shape[2];
         var rq = q.reshape(batch, qSize.H, qSize.W, dim);
+        ModelGen.Models.Backbones.FlopCounter.Add(ModelGen.Models.Backbones.FlopKind.RelativePosition, batch * qSize.H * qSize.W * (kSize.H + kSize.W) * dim);
         var relH = einsum("bhwc,hkc->bhwk", rq, rh);
         var relW = einsum("bhwc,wkc->bhwk", rq, rw);
         var result = (attention.view(batch, qSize.H, qSize.W, kSize.H, kSize.W)
