@@ -3,6 +3,8 @@ namespace ModelGen.Cli;
 /// <summary>The options of <c>distill</c>, as parsed and not yet checked; unset numbers come from the composition's recipe.</summary>
 /// <param name="Cache">The teacher's feature cache; <c>&lt;out&gt;/cache</c> when null.</param>
 /// <param name="DType">float32 or float64.</param>
+/// <param name="NoClipping">Train without gradient clipping (the recipe's <c>maxGradNorm</c> otherwise, or <paramref name="MaxGradNorm"/>).</param>
+/// <param name="NoLrScaling">Do not scale the learning rate to the batch size (<c>auto_scale_lr</c> off).</param>
 internal sealed record DistillOptions(
     string Composition,
     DirectoryInfo Images,
@@ -19,7 +21,14 @@ internal sealed record DistillOptions(
     FileInfo? StudentWeights = null,
     FileInfo? TeacherWeights = null,
     bool NoPretrained = false,
-    string DType = "float32")
+    string DType = "float32",
+    double? WeightDecay = null,
+    double? MaxGradNorm = null,
+    bool NoClipping = false,
+    double? WarmupFactor = null,
+    double? EtaMinRatio = null,
+    int? BaseBatchSize = null,
+    bool NoLrScaling = false)
 {
     /// <summary>Iterations between checkpoints when <c>--checkpoint-every</c> is not given.</summary>
     public const int DefaultCheckpointEvery = 1000;

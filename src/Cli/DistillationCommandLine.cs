@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
-using System.Globalization;
 
 namespace ModelGen.Cli;
 
@@ -12,7 +10,7 @@ internal static class DistillationCommandLine
     {
         var compositionArgument = new Argument<string>("composition") { Description = "The distillation composition's class name, e.g. Sam2ClipVitHRN50x16." };
         var imagesOption = new Option<DirectoryInfo>("--images") { Description = "A folder of PNG and JPEG images (read in file-name order; a file's stem keys its cache entry).", Required = true };
-        var seedOption = new Option<int?>("--seed") { CustomParser = WholeNumber, Description = "Seeds the data order each epoch and the initialisation of parts without weights (default: 0)." };
+        var seedOption = new Option<int?>("--seed") { CustomParser = OptionParsers.WholeNumber, Description = "Seeds the data order each epoch and the initialisation of parts without weights (default: 0)." };
         var dtypeOption = new Option<string?>("--dtype") { Description = "float32 or float64 (default: float32)." };
 
         var dumpOut = new Option<DirectoryInfo>("--out") { Description = "The feature-cache folder to fill (upstream's <stem>_<model>_cache.pth files there are reused).", Required = true };
@@ -35,20 +33,28 @@ internal static class DistillationCommandLine
 
         var outOption = new Option<DirectoryInfo>("--out") { Description = "The run's folder: checkpoints, log.csv, loss.png and student.safetensors.", Required = true };
         var cacheOption = new Option<DirectoryInfo?>("--cache") { Description = "The teacher's feature cache (default: <out>/cache); given, it is used even if the composition does not ask for one." };
-        var epochsOption = new Option<int?>("--epochs") { CustomParser = WholeNumber, Description = "Epochs (default: the recipe's)." };
-        var batchOption = new Option<int?>("--batch-size") { CustomParser = WholeNumber, Description = "Images per batch (default: the recipe's); the learning rate is scaled to it." };
-        var lrOption = new Option<double?>("--lr") { CustomParser = Number, Description = "Base learning rate before the batch-size scaling (default: the recipe's)." };
-        var warmupOption = new Option<int?>("--warmup") { CustomParser = WholeNumber, Description = "Warm-up iterations (default: the recipe's)." };
-        var maxItersOption = new Option<int?>("--max-iters") { CustomParser = WholeNumber, Description = "Stop after this many iterations in all (default: all the epochs')." };
-        var checkpointOption = new Option<int?>("--checkpoint-every") { CustomParser = WholeNumber, Description = $"Iterations between checkpoints (default: {DistillOptions.DefaultCheckpointEvery}); one is also written at the end and on Ctrl-C." };
+        var epochsOption = new Option<int?>("--epochs") { CustomParser = OptionParsers.WholeNumber, Description = "Epochs (default: the recipe's)." };
+        var batchOption = new Option<int?>("--batch-size") { CustomParser = OptionParsers.WholeNumber, Description = "Images per batch (default: the recipe's); the learning rate is scaled to it." };
+        var lrOption = new Option<double?>("--lr") { CustomParser = OptionParsers.Number, Description = "Base learning rate before the batch-size scaling (default: the recipe's)." };
+        var warmupOption = new Option<int?>("--warmup") { CustomParser = OptionParsers.WholeNumber, Description = "Warm-up iterations (default: the recipe's)." };
+        var maxItersOption = new Option<int?>("--max-iters") { CustomParser = OptionParsers.WholeNumber, Description = "Stop after this many iterations in all (default: all the epochs')." };
+        var checkpointOption = new Option<int?>("--checkpoint-every") { CustomParser = OptionParsers.WholeNumber, Description = $"Iterations between checkpoints (default: {DistillOptions.DefaultCheckpointEvery}); one is also written at the end and on Ctrl-C." };
         var resumeOption = new Option<bool>("--resume") { Description = "Continue from the latest checkpoint in --out." };
         var studentWeightsOption = new Option<FileInfo?>("--student-weights") { Description = "A checkpoint to initialise the student from (its keys under the student's checkpoint prefix)." };
         var teacherWeightsOption = new Option<FileInfo?>("--teacher-weights") { Description = "The teacher's weights file, instead of its declared pretrained weights." };
         var noPretrainedOption = new Option<bool>("--no-pretrained") { Description = "Do not load declared pretrained weights (parts start from their initialisation)." };
+        var weightDecayOption = new Option<double?>("--weight-decay") { CustomParser = OptionParsers.Number, Description = "AdamW's weight decay, 0 or more; none on normalisation layers as the recipe says (default: the recipe's)." };
+        var maxGradNormOption = new Option<double?>("--max-grad-norm") { CustomParser = OptionParsers.Number, Description = "Clip the gradients' L2 norm to this (default: the recipe's)." };
+        var noClippingOption = new Option<bool>("--no-clipping") { Description = "Train without gradient clipping." };
+        var warmupFactorOption = new Option<double?>("--warmup-factor") { CustomParser = OptionParsers.Number, Description = "LinearLR's start factor, in (0, 1] (default: the recipe's)." };
+        var etaMinRatioOption = new Option<double?>("--eta-min-ratio") { CustomParser = OptionParsers.Number, Description = "The cosine's final rate over the base rate, in [0, 1] (default: the recipe's)." };
+        var baseBatchOption = new Option<int?>("--base-batch-size") { CustomParser = OptionParsers.WholeNumber, Description = "The batch size the learning rate is given for; it is scaled by batch size / this (default: the recipe's)." };
+        var noLrScalingOption = new Option<bool>("--no-lr-scaling") { Description = "Do not scale the learning rate to the batch size." };
         var distill = new Command("distill", "Distil a composition's teacher into its student over an image folder: checkpoints, CSV log, loss curve and the student under upstream names.")
         {
             compositionArgument, imagesOption, outOption, cacheOption, epochsOption, batchOption, lrOption, warmupOption, maxItersOption, checkpointOption,
             resumeOption, seedOption, studentWeightsOption, teacherWeightsOption, noPretrainedOption, dtypeOption,
+            weightDecayOption, maxGradNormOption, noClippingOption, warmupFactorOption, etaMinRatioOption, baseBatchOption, noLrScalingOption,
         };
         distill.SetAction(result => withProject(result, () => Cancellable(token => DistillationCommands.Distill(output, error, progress, new DistillOptions(
             result.GetValue(compositionArgument)!,
@@ -66,7 +72,14 @@ internal static class DistillationCommandLine
             result.GetValue(studentWeightsOption),
             result.GetValue(teacherWeightsOption),
             result.GetValue(noPretrainedOption),
-            result.GetValue(dtypeOption) ?? "float32"), token))));
+            result.GetValue(dtypeOption) ?? "float32",
+            result.GetValue(weightDecayOption),
+            result.GetValue(maxGradNormOption),
+            result.GetValue(noClippingOption),
+            result.GetValue(warmupFactorOption),
+            result.GetValue(etaMinRatioOption),
+            result.GetValue(baseBatchOption),
+            result.GetValue(noLrScalingOption)), token))));
 
         return [dump, distill];
     }
@@ -89,23 +102,5 @@ internal static class DistillationCommandLine
         {
             Console.CancelKeyPress -= OnCancel;
         }
-    }
-
-    private static int? WholeNumber(ArgumentResult result)
-    {
-        var token = result.Tokens.Single().Value;
-        if (int.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
-            return value;
-        result.AddError($"{((OptionResult)result.Parent!).Option.Name} takes a whole number; got '{token}'.");
-        return null;
-    }
-
-    private static double? Number(ArgumentResult result)
-    {
-        var token = result.Tokens.Single().Value;
-        if (double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-            return value;
-        result.AddError($"{((OptionResult)result.Parent!).Option.Name} takes a number, e.g. 1e-4; got '{token}'.");
-        return null;
     }
 }

@@ -80,7 +80,8 @@ internal static class DistillationCommands
             throw UserError.Usage($"--lr must be a positive number; got {lr.ToString(CultureInfo.InvariantCulture)}.");
         var sessionOptions = new DistillationSessionOptions(
             options.Output.FullName, options.Epochs, options.BatchSize, options.LearningRate, options.Warmup, options.MaxIterations,
-            options.CheckpointEvery ?? DistillOptions.DefaultCheckpointEvery, options.Seed, dtype, Resume: options.Resume);
+            options.CheckpointEvery ?? DistillOptions.DefaultCheckpointEvery, options.Seed, dtype, Resume: options.Resume,
+            Recipe: Recipe(registration.Spec.Recipe, options));
         var data = Images(options.Images, registration.Spec.Input);
         if (options.StudentWeights is { } student)
             ArgumentChecks.ExistingFile(student, "--student-weights");
@@ -216,6 +217,34 @@ internal static class DistillationCommands
         {
             throw UserError.Usage($"--resume: {e.Message}");
         }
+    }
+
+    /// <summary>The composition's recipe with the command line's optimizer and schedule values.</summary>
+    private static DistillationRecipe Recipe(DistillationRecipe recipe, DistillOptions options)
+    {
+        InRange(options.WeightDecay, "--weight-decay", "0 or more", v => v >= 0);
+        InRange(options.MaxGradNorm, "--max-grad-norm", "a positive number", v => v > 0);
+        InRange(options.WarmupFactor, "--warmup-factor", "in (0, 1]", v => v is > 0 and <= 1);
+        InRange(options.EtaMinRatio, "--eta-min-ratio", "in [0, 1]", v => v is >= 0 and <= 1);
+        AtLeastOne(options.BaseBatchSize, "--base-batch-size");
+        if (options.NoClipping && options.MaxGradNorm is not null)
+            throw UserError.Usage("give --max-grad-norm or --no-clipping, not both.");
+        if (options.NoLrScaling && options.BaseBatchSize is not null)
+            throw UserError.Usage("give --base-batch-size or --no-lr-scaling, not both.");
+        return recipe with
+        {
+            WeightDecay = options.WeightDecay ?? recipe.WeightDecay,
+            MaxGradNorm = options.NoClipping ? null : options.MaxGradNorm ?? recipe.MaxGradNorm,
+            WarmupStartFactor = options.WarmupFactor ?? recipe.WarmupStartFactor,
+            EtaMinRatio = options.EtaMinRatio ?? recipe.EtaMinRatio,
+            BaseBatchSize = options.NoLrScaling ? null : options.BaseBatchSize ?? recipe.BaseBatchSize,
+        };
+    }
+
+    private static void InRange(double? value, string option, string range, Func<double, bool> accepts)
+    {
+        if (value is { } v && !(double.IsFinite(v) && accepts(v)))
+            throw UserError.Usage($"{option} must be {range}; got {v.ToString(CultureInfo.InvariantCulture)}.");
     }
 
     private static void AtLeastOne(int? value, string option)

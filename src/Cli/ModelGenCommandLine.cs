@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
-using System.Globalization;
 
 namespace ModelGen.Cli;
 
@@ -35,15 +33,15 @@ internal static class ModelGenCommandLine
     private static RootCommand Build(TextWriter output, TextWriter error, StepProgress progress)
     {
         var nameArgument = new Argument<string>("name") { Description = "The backbone's class name, e.g. SamVitB (see 'list')." };
-        var sizeOption = new Option<int?>("--size") { CustomParser = WholeNumber, Description = $"Input side in pixels: one the variant's forward uses whole (see 'describe'), at most {ArgumentChecks.MaxSize} (default: the variant's native size)." };
+        var sizeOption = new Option<int?>("--size") { CustomParser = OptionParsers.WholeNumber, Description = $"Input side in pixels: one the variant's forward uses whole (see 'describe'), at most {ArgumentChecks.MaxSize} (default: the variant's native size)." };
         var imageOption = new Option<FileInfo?>("--image") { Description = "A PNG or JPEG to run on (default: the sample photograph shipped with the CLI)." };
         var patternOption = new Option<bool>("--pattern") { Description = "Run on a generated test pattern instead of the sample photograph." };
         var weightsOption = new Option<FileInfo?>("--weights") { Description = "Weights to load first: safetensors or a torch.save checkpoint (.pth / .bin, mmengine training checkpoints too)." };
         var prefixOption = new Option<string?>("--prefix") { Description = "Prefix of the backbone's keys in the weights file, e.g. image_encoder or backbone_student (default: detected)." };
         var aliasSchemeOption = new Option<string?>("--alias-scheme") { Description = "Read the file's names through this alias scheme of the variant, e.g. ovsam (default: detected)." };
         var pretrainedOption = new Option<string?>("--pretrained") { Description = "Load the variant's published weights with this tag first, e.g. sa1b or openai (see 'describe'); found in $MODELGEN_WEIGHTS or the user cache, else downloaded and verified." };
-        var repeatOption = new Option<int?>("--repeat") { CustomParser = WholeNumber, Description = $"Timed forward passes after one warm-up pass; 0 for the warm-up only (default: {RunOptions.DefaultRepeat})." };
-        var threadsOption = new Option<int?>("--threads") { CustomParser = WholeNumber, Description = $"Intra-op threads for LibTorch, 1 to {ArgumentChecks.MaxThreads} (default: LibTorch's choice)." };
+        var repeatOption = new Option<int?>("--repeat") { CustomParser = OptionParsers.WholeNumber, Description = $"Timed forward passes after one warm-up pass; 0 for the warm-up only (default: {RunOptions.DefaultRepeat})." };
+        var threadsOption = new Option<int?>("--threads") { CustomParser = OptionParsers.WholeNumber, Description = $"Intra-op threads for LibTorch, 1 to {ArgumentChecks.MaxThreads} (default: LibTorch's choice)." };
         var saveFeaturesOption = new Option<DirectoryInfo?>("--save-features") { Description = "Write the input as the model saw it and every output (first three principal components as RGB) into this folder as PNGs." };
 
         var projectOption = new Option<FileSystemInfo?>("--project")
@@ -103,15 +101,5 @@ internal static class ModelGenCommandLine
         foreach (var command in DistillationCommandLine.Build(output, error, progress, WithProject))
             root.Subcommands.Add(command);
         return root;
-    }
-
-    // Instead of System.CommandLine's message, which names the CLR type.
-    private static int? WholeNumber(ArgumentResult result)
-    {
-        var token = result.Tokens.Single().Value;
-        if (int.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
-            return value;
-        result.AddError($"{((OptionResult)result.Parent!).Option.Name} takes a whole number; got '{token}'.");
-        return null;
     }
 }

@@ -121,6 +121,10 @@ public sealed class DistillationCommandsTests : IDisposable
     }
 
     [Theory]
+    [InlineData(2, "--weight-decay must be 0 or more; got -1.", "distill", "TinyDistillation", "--images", "{images}", "--weight-decay", "-1")]
+    [InlineData(2, "--warmup-factor must be in (0, 1]; got 2.", "distill", "TinyDistillation", "--images", "{images}", "--warmup-factor", "2")]
+    [InlineData(2, "give --max-grad-norm or --no-clipping, not both.", "distill", "TinyDistillation", "--images", "{images}", "--max-grad-norm", "1", "--no-clipping")]
+    [InlineData(2, "--base-batch-size must be at least 1; got 0.", "distill", "TinyDistillation", "--images", "{images}", "--base-batch-size", "0")]
     [InlineData(2, "--format 'pth' is not a cache format; use modelgen or upstream.", "dump", "TinyDistillation", "--images", "{images}", "--format", "pth")]
     [InlineData(3, "--images: {empty}: the folder holds no PNG or JPEG image (*.png, *.jpg, *.jpeg).", "distill", "TinyDistillation", "--images", "{empty}")]
     [InlineData(3, "--images: {empty}: the folder holds no PNG or JPEG image (*.png, *.jpg, *.jpeg).", "dump", "TinyDistillation", "--images", "{empty}")]
@@ -179,6 +183,28 @@ public sealed class DistillationCommandsTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.Equal($"modelgen: error: --resume: {output} holds a run of other settings, which a resume would not continue: seed 0 in the run, 7 now.", error.TrimEnd());
+    }
+
+    [Fact]
+    public void The_recipe_options_reach_the_run_and_a_resume_must_keep_them()
+    {
+        var defaults = Path.Combine(_directory, "defaults");
+        var changed = Path.Combine(_directory, "changed");
+        Assert.Equal(0, Cli.Invoke("distill", nameof(TinyDistillation), "--images", Images, "--out", defaults, "--max-iters", "3").ExitCode);
+        Assert.Equal(0, Cli.Invoke("distill", nameof(TinyDistillation), "--images", Images, "--out", changed, "--max-iters", "3",
+            "--weight-decay", "0.5", "--max-grad-norm", "0.01", "--warmup-factor", "0.5").ExitCode);
+
+        // Row 1 is the first step, whose loss comes before any update; the updates differ.
+        Assert.Equal(4, LossColumn(changed).Count);
+        Assert.Equal(LossColumn(defaults)[1], LossColumn(changed)[1]);
+        Assert.NotEqual(LossColumn(defaults)[2..], LossColumn(changed)[2..]);
+
+        var (code, _, error) = Cli.Invoke("distill", nameof(TinyDistillation), "--images", Images, "--out", changed, "--resume", "--max-iters", "4", "--warmup-factor", "0.5", "--max-grad-norm", "0.01");
+        Assert.Equal(2, code);
+        Assert.Contains("optimizer 'weight decay 0.5,", error);
+        Assert.Contains("now", error);
+        Assert.Equal(0, Cli.Invoke("distill", nameof(TinyDistillation), "--images", Images, "--out", changed, "--resume", "--max-iters", "4",
+            "--weight-decay", "0.5", "--max-grad-norm", "0.01", "--warmup-factor", "0.5").ExitCode);
     }
 
     private static List<(int Epoch, int Iteration, double Loss, int TeacherImages)> Log(string folder) =>

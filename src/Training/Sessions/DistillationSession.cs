@@ -48,7 +48,8 @@ public sealed class DistillationSession
         _data = data;
         _cache = cache;
         Options = options;
-        var recipe = composition.Spec.Recipe;
+        Recipe = options.Recipe ?? composition.Spec.Recipe;
+        var recipe = Recipe;
         BatchSize = options.BatchSize ?? recipe.BatchSize;
         Epochs = options.Epochs ?? recipe.Epochs;
         EpochLength = data.BatchesPerEpoch(BatchSize);
@@ -58,6 +59,9 @@ public sealed class DistillationSession
     }
 
     public DistillationSessionOptions Options { get; }
+
+    /// <summary>The recipe trained by: the options' or the composition's.</summary>
+    public DistillationRecipe Recipe { get; }
 
     public int BatchSize { get; }
 
@@ -85,7 +89,7 @@ public sealed class DistillationSession
     {
         var model = _composition.Model;
         model.to(Options.DType).to(Options.Device ?? CPU);
-        var recipe = _composition.Spec.Recipe;
+        var recipe = Recipe;
         var adamOptions = new AdamWOptions(LearningRate, recipe.WeightDecay, recipe.Beta1, recipe.Beta2, recipe.Eps);
         using var optimizer = new AdamWOptimizer(ParameterGroups.Build(model, recipe.WeightDecay, new ParamwiseOptions(recipe.NormDecayMult)), adamOptions);
         var schedule = LrSchedule.LinearWarmupCosine(
@@ -95,7 +99,7 @@ public sealed class DistillationSession
 
         var log = new List<DistillationStepRecord>();
         string? resumedFrom = null;
-        var settings = new SessionSettings(_composition.Name, _data.Count, BatchSize, Epochs, LearningRate, Options.WarmupIterations ?? recipe.WarmupIterations, Options.Seed, Options.DType.ToString());
+        var settings = new SessionSettings(_composition.Name, _data.Count, BatchSize, Epochs, LearningRate, Options.WarmupIterations ?? recipe.WarmupIterations, Options.Seed, Options.DType.ToString(), SessionSettings.Describe(recipe));
         if (Options.Resume)
         {
             resumedFrom = CheckpointHook.Latest(Options.OutputFolder)

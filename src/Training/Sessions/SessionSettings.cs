@@ -8,8 +8,13 @@ namespace ModelGen.Training.Sessions;
 /// other settings would not continue the same run, so it is refused. The maximum iterations may change (they end a run
 /// earlier or later without changing its steps).
 /// </summary>
-internal sealed record SessionSettings(string Composition, int Images, int BatchSize, int Epochs, double LearningRate, int WarmupIterations, int Seed, string DType)
+internal sealed record SessionSettings(string Composition, int Images, int BatchSize, int Epochs, double LearningRate, int WarmupIterations, int Seed, string DType, string Optimizer)
 {
+    /// <summary>The recipe's optimizer and schedule values the other settings do not hold.</summary>
+    public static string Describe(Compositions.DistillationRecipe recipe) => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"weight decay {recipe.WeightDecay}, norm decay mult {recipe.NormDecayMult}, betas ({recipe.Beta1}, {recipe.Beta2}), eps {recipe.Eps}, max grad norm {recipe.MaxGradNorm?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, warm-up factor {recipe.WarmupStartFactor}, eta min ratio {recipe.EtaMinRatio}, base batch size {recipe.BaseBatchSize?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}");
+
     public const string FileName = "session.json";
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
@@ -40,6 +45,7 @@ internal sealed record SessionSettings(string Composition, int Images, int Batch
         Compare("warm-up", WarmupIterations, other.WarmupIterations);
         Compare("seed", Seed, other.Seed);
         Compare("dtype", DType, other.DType);
+        Compare("optimizer", $"'{Optimizer}'", $"'{other.Optimizer}'");
         return differences;
     }
 }
