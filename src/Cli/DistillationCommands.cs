@@ -43,8 +43,9 @@ internal static class DistillationCommands
         {
             manual_seed(options.Seed);
             using var composition = progress.Run($"building {registration.Name}", _ => registration.Factory(true));
-            var weights = TeacherWeights(progress, composition, options.Weights, options.Pretrained, options.Seed);
-            var cache = new FeatureCache(options.Output.FullName, composition.TeacherIdentity(weights), format);
+            LoadTeacherWeights(progress, composition, options.Weights, options.Pretrained);
+            var weights = DescribeTeacherWeights(registration.Spec, options.Weights, options.Pretrained, options.Seed);
+            var cache = new FeatureCache(options.Output.FullName, composition.Spec.TeacherIdentity(weights), format);
             output.WriteLine($"{registration.Name}: teacher {registration.Spec.Teacher.Type.Name} + {registration.Spec.TeacherNeck.Type.Name}, weights {weights}");
             var done = 0;
             try
@@ -100,13 +101,24 @@ internal static class DistillationCommands
 
         return LibraryErrors(() =>
         {
+            var spec = registration.Spec;
+            var teacherPretrained = !options.NoPretrained && spec.Teacher.Pretrained is not null;
+            var weights = DescribeTeacherWeights(spec, options.TeacherWeights, teacherPretrained, options.Seed);
+            FeatureCache? cache = spec.UseCache || options.Cache is not null ? new FeatureCache(cacheFolder.FullName, spec.TeacherIdentity(weights)) : null;
+            // A cache that holds every image's features spares building the teacher (SAM ViT-H: 2.5 GB), unless the
+            // student neck's embedding is to be copied from the teacher's own file.
+            var withTeacher = cache is null
+                || data.Folder.Images.Any(image => cache.StatusOf(image.Stem) is not (CacheStatus.Hit or CacheStatus.UpstreamHit))
+                || (spec.StudentNeckEmbeddingFromTeacher && options.TeacherWeights is not null && !options.NoPretrained);
             manual_seed(options.Seed);
-            using var composition = progress.Run($"building {registration.Name}", _ => registration.Factory(true));
-            var weights = TeacherWeights(progress, composition, options.TeacherWeights, !options.NoPretrained && composition.Spec.Teacher.Pretrained is not null, options.Seed);
+            using var composition = progress.Run($"building {registration.Name}{(withTeacher ? "" : " without its teacher (every image's features are cached)")}", _ => registration.Factory(withTeacher));
+            if (withTeacher)
+                LoadTeacherWeights(progress, composition, options.TeacherWeights, teacherPretrained);
+            else
+                output.WriteLine($"{spec.Teacher.Type.Name} is not built: the cache holds every image's features");
             var pretrained = options.NoPretrained ? CompositionParts.None : CompositionParts.All & ~CompositionParts.Teacher;
             foreach (var done in progress.Run("initialising the student", task => composition.Initialize(null, Downloads(task), options.StudentWeights?.FullName, pretrained)))
                 output.WriteLine($"{done.Role}: {done.Source}{(done.Report is null ? "" : $" ({done.Report.Loaded.Count} tensors)")}");
-            FeatureCache? cache = composition.Spec.UseCache || options.Cache is not null ? new FeatureCache(cacheFolder.FullName, composition.TeacherIdentity(weights)) : null;
             var session = new DistillationSession(composition, data, sessionOptions, cache);
             output.WriteLine($"{registration.Name}: {data.Count} images, {session.Epochs} epochs of {session.EpochLength} iterations (batch {session.BatchSize}), "
                 + $"stopping at iteration {session.TotalIterations}; learning rate {Number(session.LearningRate)} after scaling to the batch; teacher weights {weights}; "
@@ -176,20 +188,25 @@ internal static class DistillationCommands
         }
     }
 
-    /// <summary>Loads the teacher's weights (a file, or its declared pretrained tag) and says what identifies them for the cache.</summary>
-    private static string TeacherWeights(StepProgress progress, DistillationComposition composition, FileInfo? file, bool pretrained, int seed)
+    /// <summary>Loads the teacher's weights: a file, or its declared pretrained tag, or none (its initialisation).</summary>
+    private static void LoadTeacherWeights(StepProgress progress, DistillationComposition composition, FileInfo? file, bool pretrained)
     {
         var teacher = (BackboneModule)composition.Parts.Single(p => p.Role == CompositionParts.Teacher).Module;
         if (file is not null)
-        {
             progress.Run($"loading {file.Name}", _ => teacher.LoadWeights(file.FullName));
+        else if (pretrained)
+            progress.Run($"loading pretrained '{composition.Spec.Teacher.Pretrained}'", task => teacher.LoadPretrained(composition.Spec.Teacher.Pretrained!, progress: Downloads(task)));
+    }
+
+    /// <summary>What identifies the teacher's weights for the cache, known before the teacher is built.</summary>
+    private static string DescribeTeacherWeights(DistillationSpec spec, FileInfo? file, bool pretrained, int seed)
+    {
+        if (file is not null)
             return DistillationComposition.DescribeWeightsFile(file.FullName);
-        }
         if (!pretrained)
             return DistillationComposition.DescribeInitialisation(seed);
-        var tag = composition.Spec.Teacher.Pretrained!;
-        progress.Run($"loading pretrained '{tag}'", task => teacher.LoadPretrained(tag, progress: Downloads(task)));
-        return DistillationComposition.DescribePretrained(teacher.PretrainedSources[tag]);
+        var teacher = ModelZoo.Describe(spec.Teacher.Type.FullName ?? spec.Teacher.Type.Name);
+        return DistillationComposition.DescribePretrained(teacher.Pretrained[spec.Teacher.Pretrained!]);
     }
 
     private static Progress<DownloadProgress> Downloads(Spectre.Console.ProgressTask? task) => new(p =>

@@ -85,7 +85,7 @@ public sealed class DistillationSpecTests
             {
                 public static ModelGen.Training.Compositions.DistillationComposition Build() => new Test.Models.TinyDistillation(withTeacher: false);
                 public static Test.Models.TinyStudent Student(Test.Models.TinyDistillation composition) => composition.Student;
-                public static string? Prefix => Test.Models.TinyDistillation.Spec.Student.CheckpointPrefix;
+                public static string? Prefix => Test.Models.TinyDistillation.Declaration.Student.CheckpointPrefix;
             }
             """;
         var (result, output) = GeneratorHarness.Run(

@@ -41,7 +41,12 @@ public sealed class FeatureCache
     public string UpstreamPathOf(string imageStem) => Path.Combine(Folder, $"{imageStem}_{Identity.ModelName}_cache.pth");
 
     /// <summary>The cached features of an image: this cache's entry when it is for this teacher, else upstream's file, else none.</summary>
-    public CacheLookup Lookup(string imageStem)
+    public CacheLookup Lookup(string imageStem) => Find(imageStem, readFeatures: true);
+
+    /// <summary>What <see cref="Lookup"/> would find, from the files' headers only (no features are read).</summary>
+    public CacheStatus StatusOf(string imageStem) => Find(imageStem, readFeatures: false).Status;
+
+    private CacheLookup Find(string imageStem, bool readFeatures)
     {
         var path = PathOf(imageStem);
         if (File.Exists(path))
@@ -49,14 +54,14 @@ public sealed class FeatureCache
             using var file = SafetensorsFile.Open(path);
             var fingerprint = file.Metadata.GetValueOrDefault(FingerprintKey);
             if (fingerprint == Identity.Fingerprint && file.Tensors.ContainsKey(FeaturesName))
-                return new CacheLookup(CacheStatus.Hit, path, file.Read(FeaturesName));
+                return new CacheLookup(CacheStatus.Hit, path, readFeatures ? file.Read(FeaturesName) : null);
             // A stale entry of ours is replaced by upstream's file when that is what this cache writes.
             if (Format != FeatureCacheFormat.Upstream || !File.Exists(UpstreamPathOf(imageStem)))
                 return new CacheLookup(CacheStatus.Stale, path, null, Difference(file.Metadata));
         }
         var upstream = UpstreamPathOf(imageStem);
         if (File.Exists(upstream))
-            return new CacheLookup(CacheStatus.UpstreamHit, upstream, TorchTensorFile.ReadTensor(upstream));
+            return new CacheLookup(CacheStatus.UpstreamHit, upstream, readFeatures ? TorchTensorFile.ReadTensor(upstream) : null);
         return new CacheLookup(CacheStatus.Missing, path, null);
     }
 

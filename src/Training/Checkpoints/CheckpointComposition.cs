@@ -4,7 +4,8 @@ namespace ModelGen.Training.Checkpoints;
 
 /// <summary>
 /// What a checkpoint was trained with: the classes of the four modules and the student's dtype. The frozen teacher's
-/// weights are not stored, so its class is all that identifies it.
+/// weights are not stored, so its class is all that identifies it; a resume without the teacher (its features from a
+/// cache) or with it continues either kind of run.
 /// </summary>
 /// <param name="Teacher">The teacher backbone's class; null when its features came with the batches (use_cache).</param>
 internal sealed record CheckpointComposition(string Student, string StudentNeck, string? Teacher, string? TeacherNeck, string DType)
@@ -22,8 +23,12 @@ internal sealed record CheckpointComposition(string Student, string StudentNeck,
         var differences = new List<string>();
         Compare(differences, "student", Student, actual.Student);
         Compare(differences, "student neck", StudentNeck, actual.StudentNeck);
-        Compare(differences, "teacher", Teacher, actual.Teacher);
-        Compare(differences, "teacher neck", TeacherNeck, actual.TeacherNeck);
+        // A run may go on with or without its frozen teacher (built, or its features cached); only another one differs.
+        if (Teacher is not null && actual.Teacher is not null)
+        {
+            Compare(differences, "teacher", Teacher, actual.Teacher);
+            Compare(differences, "teacher neck", TeacherNeck, actual.TeacherNeck);
+        }
         Compare(differences, "dtype", DType, actual.DType);
         return differences;
     }

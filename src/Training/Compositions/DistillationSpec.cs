@@ -1,3 +1,6 @@
+using System.Globalization;
+using ModelGen.Training.Cache;
+
 namespace ModelGen.Training.Compositions;
 
 /// <summary>What a distillation spec declares, as the generated class carries it (no module is built to read it).</summary>
@@ -20,4 +23,33 @@ public sealed record DistillationSpec(
     DistillationLoss Loss,
     DistillationInput Input,
     bool UseCache,
-    DistillationRecipe Recipe);
+    DistillationRecipe Recipe)
+{
+    /// <summary>
+    /// Upstream's model name of the teacher, which its cache files are named after (<c>&lt;stem&gt;_vit_h_cache.pth</c>):
+    /// for a SAM teacher class <c>SamVitX</c> it is <c>vit_x</c> (SAMBackbone's <c>model_name</c>), otherwise the class name in lower case.
+    /// </summary>
+    public string TeacherModelName
+    {
+        get
+        {
+            var name = Teacher.Type.Name;
+            return name.StartsWith("SamVit", StringComparison.Ordinal) && name.Length > "SamVit".Length
+                ? "vit_" + name["SamVit".Length..].ToLowerInvariant()
+                : name.ToLowerInvariant();
+        }
+    }
+
+    /// <summary>
+    /// The identity of this composition's teacher features (known without building it) for a feature cache: the spec, the teacher's and its neck's
+    /// classes, <paramref name="weights"/> (see <see cref="DistillationComposition.DescribeWeightsFile"/>, <see cref="DistillationComposition.DescribePretrained"/>),
+    /// the preprocessing, padding and input size. A cache entry written under another identity is stale.
+    /// </summary>
+    public TeacherIdentity TeacherIdentity(string weights)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(weights);
+        var input = Input;
+        var preprocessing = $"{input.Preprocessing}; resize long side, pad {input.PadValue.ToString(CultureInfo.InvariantCulture)} to {input.Height}x{input.Width}";
+        return new TeacherIdentity(TeacherModelName, $"{Name}: {Teacher.Type.Name} + {TeacherNeck.Type.Name}", weights, preprocessing, Math.Max(input.Height, input.Width));
+    }
+}

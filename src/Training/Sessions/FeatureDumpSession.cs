@@ -15,7 +15,7 @@ namespace ModelGen.Training.Sessions;
 public sealed class FeatureDumpSession
 {
     /// <param name="composition">A composition built with its teacher, weights loaded.</param>
-    /// <param name="cache">The cache to fill, under the composition's <see cref="DistillationComposition.TeacherIdentity"/>.</param>
+    /// <param name="cache">The cache to fill, under the composition's <see cref="DistillationSpec.TeacherIdentity"/>.</param>
     public FeatureDumpSession(DistillationComposition composition, ImageDataset data, FeatureCache cache)
     {
         ArgumentNullException.ThrowIfNull(composition);

@@ -13,7 +13,7 @@ namespace ModelGen.Training.Compositions
     public sealed partial class RwkvSamVitHVitaminSmallMlp2 : global::ModelGen.Training.Compositions.DistillationComposition<global::ModelGen.Models.Sam.SamVitH, global::ModelGen.Models.Necks.LastLayerNeck, global::ModelGen.Models.Vitamin.VitaminSmallRwkvSam, global::ModelGen.Models.Necks.LastLayerProjNeck>
     {
         /// <summary>What the spec declares: the parts, the loss, the input and the recipe (the same as every instance's <see cref="global::ModelGen.Training.Compositions.DistillationComposition.Spec"/>).</summary>
-        public static new global::ModelGen.Training.Compositions.DistillationSpec Spec { get; } = new global::ModelGen.Training.Compositions.DistillationSpec(
+        public static global::ModelGen.Training.Compositions.DistillationSpec Declaration { get; } = new global::ModelGen.Training.Compositions.DistillationSpec(
             Name: "RwkvSamVitHVitaminSmallMlp2",
             Description: "RWKV-SAM's backbone distillation: the SAM ViT-H image encoder distilled into a trainable ViTamin-small RWKV student (MLP ratio 2, no position embedding) through a projection neck.",
             UpstreamConfig: "projects/rwkvsam/configs/backbone_dist/rwkvsam1001_000_vith_vitamin_rwkv_small_mlp2.py",
@@ -34,37 +34,37 @@ namespace ModelGen.Training.Compositions
         }
 
         private RwkvSamVitHVitaminSmallMlp2((global::ModelGen.Models.Sam.SamVitH? Teacher, global::ModelGen.Models.Necks.LastLayerNeck? TeacherNeck, global::ModelGen.Models.Vitamin.VitaminSmallRwkvSam Student, global::ModelGen.Models.Necks.LastLayerProjNeck StudentNeck) parts)
-            : base(Spec, parts.Teacher, parts.TeacherNeck, parts.Student, parts.StudentNeck)
+            : base(Declaration, parts.Teacher, parts.TeacherNeck, parts.Student, parts.StudentNeck)
         {
         }
 
-        /// <summary>The parts in order; what was already built is disposed when a later part's constructor throws.</summary>
+        /// <summary>The student's parts, then the teacher's; what was already built is disposed when a later part's constructor throws.</summary>
         private static (global::ModelGen.Models.Sam.SamVitH? Teacher, global::ModelGen.Models.Necks.LastLayerNeck? TeacherNeck, global::ModelGen.Models.Vitamin.VitaminSmallRwkvSam Student, global::ModelGen.Models.Necks.LastLayerProjNeck StudentNeck) BuildParts(bool withTeacher)
         {
-            global::ModelGen.Models.Sam.SamVitH? teacher = null;
-            global::ModelGen.Models.Necks.LastLayerNeck? teacherNeck = null;
             global::ModelGen.Models.Vitamin.VitaminSmallRwkvSam? student = null;
+            global::ModelGen.Models.Necks.LastLayerProjNeck? studentNeck = null;
+            global::ModelGen.Models.Sam.SamVitH? teacher = null;
             try
             {
-                if (withTeacher)
-                {
-                    teacher = new global::ModelGen.Models.Sam.SamVitH(fix: true);
-                    teacherNeck = new global::ModelGen.Models.Necks.LastLayerNeck();
-                }
                 student = new global::ModelGen.Models.Vitamin.VitaminSmallRwkvSam(fix: false);
-                var studentNeck = new global::ModelGen.Models.Necks.LastLayerProjNeck(384, 256, 1.0);
-                return (teacher, teacherNeck, student, studentNeck);
+                studentNeck = new global::ModelGen.Models.Necks.LastLayerProjNeck(384, 256, 1.0);
+                if (!withTeacher)
+                {
+                    return (null, null, student, studentNeck);
+                }
+                teacher = new global::ModelGen.Models.Sam.SamVitH(fix: true);
+                return (teacher, new global::ModelGen.Models.Necks.LastLayerNeck(), student, studentNeck);
             }
             catch
             {
-                student?.Dispose();
-                teacherNeck?.Dispose();
                 teacher?.Dispose();
+                studentNeck?.Dispose();
+                student?.Dispose();
                 throw;
             }
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithDistillationZoo() => global::ModelGen.Training.Compositions.DistillationZoo.Register(new global::ModelGen.Training.Compositions.DistillationRegistration(typeof(RwkvSamVitHVitaminSmallMlp2), Spec, withTeacher => new RwkvSamVitHVitaminSmallMlp2(withTeacher)));
+        internal static void RegisterWithDistillationZoo() => global::ModelGen.Training.Compositions.DistillationZoo.Register(new global::ModelGen.Training.Compositions.DistillationRegistration(typeof(RwkvSamVitHVitaminSmallMlp2), Declaration, withTeacher => new RwkvSamVitHVitaminSmallMlp2(withTeacher)));
     }
 }

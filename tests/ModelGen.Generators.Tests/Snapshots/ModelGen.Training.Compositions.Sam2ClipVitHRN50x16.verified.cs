@@ -13,7 +13,7 @@ namespace ModelGen.Training.Compositions
     public sealed partial class Sam2ClipVitHRN50x16 : global::ModelGen.Training.Compositions.DistillationComposition<global::ModelGen.Models.Sam.SamVitH, global::ModelGen.Models.Necks.LastLayerNeck, global::ModelGen.Models.OpenClip.OpenClipRN50x16, global::ModelGen.Models.Necks.MultiLayerTransformerNeck>
     {
         /// <summary>What the spec declares: the parts, the loss, the input and the recipe (the same as every instance's <see cref="global::ModelGen.Training.Compositions.DistillationComposition.Spec"/>).</summary>
-        public static new global::ModelGen.Training.Compositions.DistillationSpec Spec { get; } = new global::ModelGen.Training.Compositions.DistillationSpec(
+        public static global::ModelGen.Training.Compositions.DistillationSpec Declaration { get; } = new global::ModelGen.Training.Compositions.DistillationSpec(
             Name: "Sam2ClipVitHRN50x16",
             Description: "OVSAM's SAM2CLIP: the SAM ViT-H image encoder distilled into a frozen CLIP RN50x16 through a trainable multi-layer transformer neck.",
             UpstreamConfig: "seg/configs/sam2clip/sam2clip_vith_rn50x16.py",
@@ -34,37 +34,37 @@ namespace ModelGen.Training.Compositions
         }
 
         private Sam2ClipVitHRN50x16((global::ModelGen.Models.Sam.SamVitH? Teacher, global::ModelGen.Models.Necks.LastLayerNeck? TeacherNeck, global::ModelGen.Models.OpenClip.OpenClipRN50x16 Student, global::ModelGen.Models.Necks.MultiLayerTransformerNeck StudentNeck) parts)
-            : base(Spec, parts.Teacher, parts.TeacherNeck, parts.Student, parts.StudentNeck)
+            : base(Declaration, parts.Teacher, parts.TeacherNeck, parts.Student, parts.StudentNeck)
         {
         }
 
-        /// <summary>The parts in order; what was already built is disposed when a later part's constructor throws.</summary>
+        /// <summary>The student's parts, then the teacher's; what was already built is disposed when a later part's constructor throws.</summary>
         private static (global::ModelGen.Models.Sam.SamVitH? Teacher, global::ModelGen.Models.Necks.LastLayerNeck? TeacherNeck, global::ModelGen.Models.OpenClip.OpenClipRN50x16 Student, global::ModelGen.Models.Necks.MultiLayerTransformerNeck StudentNeck) BuildParts(bool withTeacher)
         {
-            global::ModelGen.Models.Sam.SamVitH? teacher = null;
-            global::ModelGen.Models.Necks.LastLayerNeck? teacherNeck = null;
             global::ModelGen.Models.OpenClip.OpenClipRN50x16? student = null;
+            global::ModelGen.Models.Necks.MultiLayerTransformerNeck? studentNeck = null;
+            global::ModelGen.Models.Sam.SamVitH? teacher = null;
             try
             {
-                if (withTeacher)
-                {
-                    teacher = new global::ModelGen.Models.Sam.SamVitH(fix: true);
-                    teacherNeck = new global::ModelGen.Models.Necks.LastLayerNeck();
-                }
                 student = new global::ModelGen.Models.OpenClip.OpenClipRN50x16(fix: true);
-                var studentNeck = new global::ModelGen.Models.Necks.MultiLayerTransformerNeck((1024, 1024), new[] { 384, 768, 1536, 3072 }, 1280, 256, layerIds: new[] { 0, 1, 2, 3 }, strides: new[] { 4, 8, 16, 32 }, posEmbed: null, fix: false);
-                return (teacher, teacherNeck, student, studentNeck);
+                studentNeck = new global::ModelGen.Models.Necks.MultiLayerTransformerNeck((1024, 1024), new[] { 384, 768, 1536, 3072 }, 1280, 256, layerIds: new[] { 0, 1, 2, 3 }, strides: new[] { 4, 8, 16, 32 }, posEmbed: null, fix: false);
+                if (!withTeacher)
+                {
+                    return (null, null, student, studentNeck);
+                }
+                teacher = new global::ModelGen.Models.Sam.SamVitH(fix: true);
+                return (teacher, new global::ModelGen.Models.Necks.LastLayerNeck(), student, studentNeck);
             }
             catch
             {
-                student?.Dispose();
-                teacherNeck?.Dispose();
                 teacher?.Dispose();
+                studentNeck?.Dispose();
+                student?.Dispose();
                 throw;
             }
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithDistillationZoo() => global::ModelGen.Training.Compositions.DistillationZoo.Register(new global::ModelGen.Training.Compositions.DistillationRegistration(typeof(Sam2ClipVitHRN50x16), Spec, withTeacher => new Sam2ClipVitHRN50x16(withTeacher)));
+        internal static void RegisterWithDistillationZoo() => global::ModelGen.Training.Compositions.DistillationZoo.Register(new global::ModelGen.Training.Compositions.DistillationRegistration(typeof(Sam2ClipVitHRN50x16), Declaration, withTeacher => new Sam2ClipVitHRN50x16(withTeacher)));
     }
 }

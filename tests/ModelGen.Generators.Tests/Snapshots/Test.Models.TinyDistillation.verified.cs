@@ -13,7 +13,7 @@ namespace Test.Models
     public sealed partial class TinyDistillation : global::ModelGen.Training.Compositions.DistillationComposition<global::Test.Models.TinyTeacher, global::ModelGen.Models.Necks.LastLayerNeck, global::Test.Models.TinyStudent, global::ModelGen.Models.Necks.LastLayerProjNeck>
     {
         /// <summary>What the spec declares: the parts, the loss, the input and the recipe (the same as every instance's <see cref="global::ModelGen.Training.Compositions.DistillationComposition.Spec"/>).</summary>
-        public static new global::ModelGen.Training.Compositions.DistillationSpec Spec { get; } = new global::ModelGen.Training.Compositions.DistillationSpec(
+        public static global::ModelGen.Training.Compositions.DistillationSpec Declaration { get; } = new global::ModelGen.Training.Compositions.DistillationSpec(
             Name: "TinyDistillation",
             Description: "A tiny SAM distilled into a tiny ViTamin.",
             UpstreamConfig: "",
@@ -34,37 +34,37 @@ namespace Test.Models
         }
 
         private TinyDistillation((global::Test.Models.TinyTeacher? Teacher, global::ModelGen.Models.Necks.LastLayerNeck? TeacherNeck, global::Test.Models.TinyStudent Student, global::ModelGen.Models.Necks.LastLayerProjNeck StudentNeck) parts)
-            : base(Spec, parts.Teacher, parts.TeacherNeck, parts.Student, parts.StudentNeck)
+            : base(Declaration, parts.Teacher, parts.TeacherNeck, parts.Student, parts.StudentNeck)
         {
         }
 
-        /// <summary>The parts in order; what was already built is disposed when a later part's constructor throws.</summary>
+        /// <summary>The student's parts, then the teacher's; what was already built is disposed when a later part's constructor throws.</summary>
         private static (global::Test.Models.TinyTeacher? Teacher, global::ModelGen.Models.Necks.LastLayerNeck? TeacherNeck, global::Test.Models.TinyStudent Student, global::ModelGen.Models.Necks.LastLayerProjNeck StudentNeck) BuildParts(bool withTeacher)
         {
-            global::Test.Models.TinyTeacher? teacher = null;
-            global::ModelGen.Models.Necks.LastLayerNeck? teacherNeck = null;
             global::Test.Models.TinyStudent? student = null;
+            global::ModelGen.Models.Necks.LastLayerProjNeck? studentNeck = null;
+            global::Test.Models.TinyTeacher? teacher = null;
             try
             {
-                if (withTeacher)
-                {
-                    teacher = new global::Test.Models.TinyTeacher(fix: true);
-                    teacherNeck = new global::ModelGen.Models.Necks.LastLayerNeck();
-                }
                 student = new global::Test.Models.TinyStudent(fix: false);
-                var studentNeck = new global::ModelGen.Models.Necks.LastLayerProjNeck(192, 32, 1.0);
-                return (teacher, teacherNeck, student, studentNeck);
+                studentNeck = new global::ModelGen.Models.Necks.LastLayerProjNeck(192, 32, 1.0);
+                if (!withTeacher)
+                {
+                    return (null, null, student, studentNeck);
+                }
+                teacher = new global::Test.Models.TinyTeacher(fix: true);
+                return (teacher, new global::ModelGen.Models.Necks.LastLayerNeck(), student, studentNeck);
             }
             catch
             {
-                student?.Dispose();
-                teacherNeck?.Dispose();
                 teacher?.Dispose();
+                studentNeck?.Dispose();
+                student?.Dispose();
                 throw;
             }
         }
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void RegisterWithDistillationZoo() => global::ModelGen.Training.Compositions.DistillationZoo.Register(new global::ModelGen.Training.Compositions.DistillationRegistration(typeof(TinyDistillation), Spec, withTeacher => new TinyDistillation(withTeacher)));
+        internal static void RegisterWithDistillationZoo() => global::ModelGen.Training.Compositions.DistillationZoo.Register(new global::ModelGen.Training.Compositions.DistillationRegistration(typeof(TinyDistillation), Declaration, withTeacher => new TinyDistillation(withTeacher)));
     }
 }

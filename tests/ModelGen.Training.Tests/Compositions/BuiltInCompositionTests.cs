@@ -26,7 +26,7 @@ public sealed class BuiltInCompositionTests
 
         Assert.Equal($"ModelGen.Training.Compositions.{name}", registration.FullName);
         Assert.Equal(name, registration.Spec.Name);
-        Assert.Same(registration.CompositionType.GetProperty("Spec", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)!.GetValue(null), registration.Spec);
+        Assert.Same(registration.CompositionType.GetProperty("Declaration", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)!.GetValue(null), registration.Spec);
         Assert.Equal(new DistillationRecipe(), registration.Spec.Recipe);
         Assert.Equal(new DistillationLoss("mean", 1.0), registration.Spec.Loss);
         Assert.True(registration.Spec.UseCache);
@@ -42,7 +42,7 @@ public sealed class BuiltInCompositionTests
     [Fact]
     public void Sam2Clip_declares_upstreams_frozen_clip_student_and_its_trainable_transformer_neck()
     {
-        var spec = Sam2ClipVitHRN50x16.Spec;
+        var spec = Sam2ClipVitHRN50x16.Declaration;
 
         Assert.Equal("seg/configs/sam2clip/sam2clip_vith_rn50x16.py", spec.UpstreamConfig);
         Assert.Equal(new DistillationPart(typeof(OpenClipRN50x16), "backbone_student.", "ovsam", Fix: true, Pretrained: "openai"), spec.Student);
@@ -53,7 +53,7 @@ public sealed class BuiltInCompositionTests
     [Fact]
     public void RwkvSam_declares_upstreams_trainable_vitamin_student_read_from_a_backbone_checkpoint()
     {
-        var spec = RwkvSamVitHVitaminSmallMlp2.Spec;
+        var spec = RwkvSamVitHVitaminSmallMlp2.Declaration;
 
         Assert.Equal("projects/rwkvsam/configs/backbone_dist/rwkvsam1001_000_vith_vitamin_rwkv_small_mlp2.py", spec.UpstreamConfig);
         Assert.Equal(new DistillationPart(typeof(VitaminSmallRwkvSam), "backbone_student.", null, Fix: false, CheckpointPrefix: "backbone."), spec.Student);

@@ -43,7 +43,7 @@ public sealed class FeatureDumpSessionTests : IDisposable
         var data = SessionSetup.Images(_folder.File("images"));
         using var composition = SessionSetup.Composition();
         new FeatureDumpSession(composition, data, SessionSetup.Cache(composition, _folder.File("cache"))).Run();
-        var other = new FeatureCache(_folder.File("cache"), composition.TeacherIdentity("other weights"));
+        var other = new FeatureCache(_folder.File("cache"), composition.Spec.TeacherIdentity("other weights"));
 
         Assert.Equal(new FeatureDumpSummary(0, 5), new FeatureDumpSession(composition, data, other).Run());
     }

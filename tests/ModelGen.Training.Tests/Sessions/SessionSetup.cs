@@ -17,7 +17,7 @@ internal static class SessionSetup
         (int Width, int Height)[] sizes = [(64, 48), (40, 64), (64, 64), (30, 50), (50, 20)];
         for (var i = 0; i < sizes.Length; i++)
             TestImages.Gradient(folder, $"sa_{i + 1}.png", sizes[i].Width, sizes[i].Height, i);
-        return new ImageDataset(ImageFolder.Open(folder), TinyRwkvSamDistillation.Spec.Input);
+        return new ImageDataset(ImageFolder.Open(folder), TinyRwkvSamDistillation.Declaration.Input);
     }
 
     public static TinyRwkvSamDistillation Composition(bool withTeacher = true)
@@ -28,5 +28,5 @@ internal static class SessionSetup
     }
 
     public static FeatureCache Cache(DistillationComposition composition, string folder) =>
-        new(folder, composition.TeacherIdentity("fixture mmengine_rwkvsam_tiny.pth"));
+        new(folder, composition.Spec.TeacherIdentity("fixture mmengine_rwkvsam_tiny.pth"));
 }

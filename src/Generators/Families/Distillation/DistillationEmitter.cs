@@ -9,7 +9,7 @@ namespace ModelGen.Generators.Families.Distillation
 {
     /// <summary>
     /// Writes one composition class: a <c>DistillationComposition</c> of the declared parts with the spec's values
-    /// as its <c>Spec</c>, a constructor that builds the parts as declared, and its DistillationZoo registration.
+    /// as its static <c>Declaration</c> (every instance's <c>Spec</c>), a constructor that builds the parts as declared, and its DistillationZoo registration.
     /// </summary>
     internal static class DistillationEmitter
     {
@@ -21,7 +21,7 @@ namespace ModelGen.Generators.Families.Distillation
         public static string HintName(DistillationUnit unit) => $"{unit.Header.Namespace}.{unit.Header.Name}.g.cs";
 
         /// <summary>
-        /// Whether the class name is also an identifier of its generated code (a member such as <c>Spec</c>, a part's
+        /// Whether the class name is also an identifier of its generated code (a member such as <c>Declaration</c>, a part's
         /// type, a namespace segment), which it would capture: the code is emitted under a probe name and the real
         /// name looked up among its identifiers, as <see cref="CapturedNames"/> does for backbones. Conservative by design.
         /// </summary>
@@ -57,7 +57,7 @@ namespace ModelGen.Generators.Families.Distillation
             writer.Open($"public sealed partial class {header.Name} : {Compositions}.DistillationComposition<{teacher}, {teacherNeck}, {student}, {studentNeck}>");
 
             writer.Line("/// <summary>What the spec declares: the parts, the loss, the input and the recipe (the same as every instance's <see cref=\"global::ModelGen.Training.Compositions.DistillationComposition.Spec\"/>).</summary>");
-            writer.Line($"public static new {Compositions}.DistillationSpec Spec {{ get; }} = new {Compositions}.DistillationSpec(").Indent();
+            writer.Line($"public static {Compositions}.DistillationSpec Declaration {{ get; }} = new {Compositions}.DistillationSpec(").Indent();
             writer.Line($"Name: {CSharpLiterals.String(header.Name)},");
             writer.Line($"Description: {CSharpLiterals.String(header.Description)},");
             writer.Line($"UpstreamConfig: {CSharpLiterals.String(fields.String("upstreamConfig"))},");
@@ -80,35 +80,36 @@ namespace ModelGen.Generators.Families.Distillation
             writer.Line();
             // The base constructor needs the built parts, and a constructor cannot build them before calling it: hence the tuple.
             writer.Line($"private {header.Name}(({teacher}? Teacher, {teacherNeck}? TeacherNeck, {student} Student, {studentNeck} StudentNeck) parts)");
-            writer.Line("    : base(Spec, parts.Teacher, parts.TeacherNeck, parts.Student, parts.StudentNeck)");
+            writer.Line("    : base(Declaration, parts.Teacher, parts.TeacherNeck, parts.Student, parts.StudentNeck)");
             writer.Line("{").Line("}");
             writer.Line();
 
-            writer.Line("/// <summary>The parts in order; what was already built is disposed when a later part's constructor throws.</summary>");
+            // The student first: its initialisation then draws the same random numbers with or without the teacher.
+            writer.Line("/// <summary>The student's parts, then the teacher's; what was already built is disposed when a later part's constructor throws.</summary>");
             writer.Open($"private static ({teacher}? Teacher, {teacherNeck}? TeacherNeck, {student} Student, {studentNeck} StudentNeck) BuildParts(bool withTeacher)");
-            writer.Line($"{teacher}? teacher = null;");
-            writer.Line($"{teacherNeck}? teacherNeck = null;");
             writer.Line($"{student}? student = null;");
+            writer.Line($"{studentNeck}? studentNeck = null;");
+            writer.Line($"{teacher}? teacher = null;");
             writer.Open("try");
-            writer.Open("if (withTeacher)");
-            writer.Line($"teacher = new {teacher}(fix: {CSharpLiterals.Boolean(fields.Object("teacher").Boolean("fix"))});");
-            writer.Line($"teacherNeck = new {teacherNeck}();");
-            writer.Close();
             writer.Line($"student = new {student}({StudentArguments(fields.Object("student"))});");
-            writer.Line($"var studentNeck = {NeckConstruction(studentNeck, fields.Object("studentNeck"), fields.Object("input"))};");
-            writer.Line("return (teacher, teacherNeck, student, studentNeck);");
+            writer.Line($"studentNeck = {NeckConstruction(studentNeck, fields.Object("studentNeck"), fields.Object("input"))};");
+            writer.Open("if (!withTeacher)");
+            writer.Line("return (null, null, student, studentNeck);");
+            writer.Close();
+            writer.Line($"teacher = new {teacher}(fix: {CSharpLiterals.Boolean(fields.Object("teacher").Boolean("fix"))});");
+            writer.Line($"return (teacher, new {teacherNeck}(), student, studentNeck);");
             writer.Close();
             writer.Open("catch");
-            writer.Line("student?.Dispose();");
-            writer.Line("teacherNeck?.Dispose();");
             writer.Line("teacher?.Dispose();");
+            writer.Line("studentNeck?.Dispose();");
+            writer.Line("student?.Dispose();");
             writer.Line("throw;");
             writer.Close();
             writer.Close();
             writer.Line();
 
             writer.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
-            writer.Line($"internal static void RegisterWithDistillationZoo() => {Compositions}.DistillationZoo.Register(new {Compositions}.DistillationRegistration(typeof({header.Name}), Spec, withTeacher => new {header.Name}(withTeacher)));");
+            writer.Line($"internal static void RegisterWithDistillationZoo() => {Compositions}.DistillationZoo.Register(new {Compositions}.DistillationRegistration(typeof({header.Name}), Declaration, withTeacher => new {header.Name}(withTeacher)));");
             writer.Close();
             writer.Close();
             return writer.ToString();
