@@ -81,7 +81,7 @@ internal static class ArgumentChecks
     {
         if (scheme is null)
             return;
-        var known = MetaModel.Inspect(registration, model => model.CheckpointLayout.AliasSchemes.Select(s => s.Name).ToArray());
+        var known = MetaBuild.Inspect(registration, model => model.CheckpointLayout.AliasSchemes.Select(s => s.Name).ToArray());
         if (!known.Contains(scheme, StringComparer.Ordinal))
             throw UserError.Usage(known.Length == 0
                 ? $"{option}: {registration.Name} has no alias schemes; its weights use its own names."

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using ModelGen.Models.Backbones;
+using ModelGen.Training.Compositions;
 using ModelGen.Models.Pretrained;
 using static TorchSharp.torch;
 
@@ -16,15 +17,22 @@ internal static class BackboneCommands
         foreach (var registration in ModelZoo.All)
         {
             // One build on the meta device for both numbers.
-            var (parameters, flops) = MetaModel.Inspect(registration, m => (m.ParameterCount, FlopCounter.Count(m)));
+            var (parameters, flops) = MetaBuild.Inspect(registration, m => (m.ParameterCount, FlopCounter.Count(m)));
             output.WriteLine($"{registration.Name,-26} {registration.Config.Family,-16} {Count(parameters),13} {GigaMacs(flops),8}  {Outputs(registration.FeatureInfo)}");
         }
         output.WriteLine($"GMACs: multiply-accumulates of one forward at the native size, which fvcore and timm print as GFLOPs ({NotCounted}).");
+        CompositionCommands.List(output);
         return ExitCodes.Success;
     }
 
     public static int Describe(TextWriter output, StepProgress progress, string name, WeightsChoice? weightsOptions = null)
     {
+        if (!ModelZoo.Contains(name) && DistillationZoo.Contains(name))
+        {
+            if (weightsOptions is { Pretrained: not null } or { File: not null })
+                throw UserError.Usage($"{name} is a distillation composition: --weights and --pretrained apply to backbones (a composition's parts declare theirs).");
+            return CompositionCommands.Describe(output, DistillationZoo.Describe(name));
+        }
         var registration = ArgumentChecks.Model(name);
         var weights = ArgumentChecks.Weights(weightsOptions, registration);
 
@@ -44,7 +52,7 @@ internal static class BackboneCommands
             : "pretrained: " + string.Join("; ", registration.Pretrained.Values.Select(s => $"{s.Tag} ({s.FileName}, {s.License ?? "licence not stated"}, {s.Url})")));
         var (preprocessing, origin) = InputPreprocessing.For(registration, weights?.Pretrained);
         output.WriteLine($"preprocessing: {preprocessing} ({origin})");
-        output.WriteLine($"parameters: {Count(MetaModel.Inspect(registration, m => m.ParameterCount))}");
+        output.WriteLine($"parameters: {Count(MetaBuild.Inspect(registration, m => m.ParameterCount))}");
         if (weights is null)
             return ExitCodes.Success;
 
