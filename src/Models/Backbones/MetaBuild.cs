@@ -6,7 +6,8 @@ namespace ModelGen.Models.Backbones;
 /// <summary>
 /// Builds a module on LibTorch's meta device, where tensors have shapes but no storage, to read what it is made of
 /// (parameter counts, checkpoint layout, FLOPs) in milliseconds and without allocating its weights: SAM ViT-H costs
-/// nothing. The default device is process-wide, so builds here take turns.
+/// nothing. The default device is process-wide: builds here take turns, and tensors another thread creates meanwhile
+/// without naming a device are meta tensors too.
 /// </summary>
 public static class MetaBuild
 {
@@ -17,6 +18,18 @@ public static class MetaBuild
     {
         ArgumentNullException.ThrowIfNull(registration);
         return Inspect(() => registration.Factory(null), read);
+    }
+
+    /// <summary>Runs <paramref name="build"/> with the meta device as the default, checks its result with <paramref name="inspect"/> and disposes it.</summary>
+    public static void Inspect<TModule>(Func<TModule> build, Action<TModule> inspect)
+        where TModule : IDisposable
+    {
+        ArgumentNullException.ThrowIfNull(inspect);
+        Inspect(build, module =>
+        {
+            inspect(module);
+            return true;
+        });
     }
 
     /// <summary>Runs <paramref name="build"/> with the meta device as the default, reads <paramref name="read"/> of its result and disposes it.</summary>

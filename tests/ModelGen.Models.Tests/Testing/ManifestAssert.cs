@@ -9,12 +9,9 @@ namespace ModelGen.Models.Tests.Testing;
 /// <summary>Compares a module's state dict with a weight manifest of a real upstream variant (tests/fixtures/*/*.keys.json).</summary>
 internal static class ManifestAssert
 {
-    /// <summary>Builds the module on the meta device (see <see cref="MetaDevice"/>) and compares it with the manifest.</summary>
-    public static void Matches(string manifestRelativePath, Func<nn.Module> build)
-    {
-        using var module = MetaDevice.Build(build);
-        Matches(manifestRelativePath, module);
-    }
+    /// <summary>Builds the module on the meta device (<see cref="MetaBuild"/>) and compares it with the manifest.</summary>
+    public static void Matches(string manifestRelativePath, Func<nn.Module> build) =>
+        MetaBuild.Inspect(build, module => Matches(manifestRelativePath, module));
 
     public static void Matches(string manifestRelativePath, nn.Module module)
     {

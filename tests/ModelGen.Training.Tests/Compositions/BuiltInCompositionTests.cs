@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModelGen.Models.Backbones;
 using ModelGen.Models.Necks;
 using ModelGen.Models.OpenClip;
 using ModelGen.Models.Sam;
@@ -64,32 +65,34 @@ public sealed class BuiltInCompositionTests
     [Fact]
     public void Sam2Clip_builds_the_upstream_parts_and_trains_only_its_neck()
     {
-        using var composition = MetaDevice.Build(() => new Sam2ClipVitHRN50x16());
-
-        AssertMatchesManifest("sam/sam_vit_h.keys.json", composition.Teacher!);
-        AssertMatchesManifest("clip/clip_RN50x16.keys.json", composition.Student);
-        Assert.Equal((1024, 1024), composition.StudentNeck.InputSize);
-        Assert.Equal([384, 768, 1536, 3072], composition.StudentNeck.InChannels);
-        Assert.Equal((1280, 256), (composition.StudentNeck.EmbedChannels, composition.StudentNeck.OutChannels));
-        Assert.NotEmpty(composition.TrainableParameters);
-        Assert.All(composition.TrainableParameters, p => Assert.StartsWith("neck_student.", p.Name));
+        MetaBuild.Inspect(() => new Sam2ClipVitHRN50x16(), composition =>
+        {
+            AssertMatchesManifest("sam/sam_vit_h.keys.json", composition.Teacher!);
+            AssertMatchesManifest("clip/clip_RN50x16.keys.json", composition.Student);
+            Assert.Equal((1024, 1024), composition.StudentNeck.InputSize);
+            Assert.Equal([384, 768, 1536, 3072], composition.StudentNeck.InChannels);
+            Assert.Equal((1280, 256), (composition.StudentNeck.EmbedChannels, composition.StudentNeck.OutChannels));
+            Assert.NotEmpty(composition.TrainableParameters);
+            Assert.All(composition.TrainableParameters, p => Assert.StartsWith("neck_student.", p.Name));
+        });
     }
 
     [Fact]
     public void RwkvSam_without_its_teacher_builds_the_upstream_student_and_trains_it_with_its_projection()
     {
-        using var composition = MetaDevice.Build(() => new RwkvSamVitHVitaminSmallMlp2(withTeacher: false));
-
-        Assert.False(composition.HasTeacher);
-        Assert.Null(composition.Teacher);
-        Assert.Null(composition.TeacherNeck);
-        AssertMatchesManifest("vitamin/vitamin_small_rwkv_mlp2_rwkvsam_config.keys.json", composition.Student);
-        Assert.Equal((384, 256, 1.0), (composition.StudentNeck.InChannels, composition.StudentNeck.OutChannels, composition.StudentNeck.ScaleFactor));
-        Assert.DoesNotContain(composition.Model.state_dict().Keys, k => k.StartsWith("backbone_teacher.", StringComparison.Ordinal));
-        var trainable = composition.TrainableParameters.Select(p => p.Name).ToList();
-        Assert.Equal(composition.Student.parameters().Count() + composition.StudentNeck.parameters().Count(), trainable.Count);
-        Assert.Contains(trainable, n => n.StartsWith("backbone_student.", StringComparison.Ordinal));
-        Assert.Contains(trainable, n => n.StartsWith("neck_student.out_proj.", StringComparison.Ordinal));
+        MetaBuild.Inspect(() => new RwkvSamVitHVitaminSmallMlp2(withTeacher: false), composition =>
+        {
+            Assert.False(composition.HasTeacher);
+            Assert.Null(composition.Teacher);
+            Assert.Null(composition.TeacherNeck);
+            AssertMatchesManifest("vitamin/vitamin_small_rwkv_mlp2_rwkvsam_config.keys.json", composition.Student);
+            Assert.Equal((384, 256, 1.0), (composition.StudentNeck.InChannels, composition.StudentNeck.OutChannels, composition.StudentNeck.ScaleFactor));
+            Assert.DoesNotContain(composition.Model.state_dict().Keys, k => k.StartsWith("backbone_teacher.", StringComparison.Ordinal));
+            var trainable = composition.TrainableParameters.Select(p => p.Name).ToList();
+            Assert.Equal(composition.Student.parameters().Count() + composition.StudentNeck.parameters().Count(), trainable.Count);
+            Assert.Contains(trainable, n => n.StartsWith("backbone_student.", StringComparison.Ordinal));
+            Assert.Contains(trainable, n => n.StartsWith("neck_student.out_proj.", StringComparison.Ordinal));
+        });
     }
 
     /// <summary>The module's state-dict keys and shapes are the manifest's (the real upstream variant's).</summary>
