@@ -45,7 +45,7 @@ internal static class DistillationCommands
             using var composition = progress.Run($"building {registration.Name}", _ => registration.Factory(true));
             LoadTeacherWeights(progress, composition, options.Weights, options.Pretrained);
             var weights = DescribeTeacherWeights(registration.Spec, options.Weights, options.Pretrained, options.Seed);
-            var cache = new FeatureCache(options.Output.FullName, composition.Spec.TeacherIdentity(weights), format);
+            var cache = new FeatureCache(options.Output.FullName, composition.Spec.TeacherIdentity(weights, dtype.ToString()), format);
             output.WriteLine($"{registration.Name}: teacher {registration.Spec.Teacher.Type.Name} + {registration.Spec.TeacherNeck.Type.Name}, weights {weights}");
             var done = 0;
             try
@@ -103,25 +103,31 @@ internal static class DistillationCommands
         {
             var spec = registration.Spec;
             var teacherPretrained = !options.NoPretrained && spec.Teacher.Pretrained is not null;
-            var weights = DescribeTeacherWeights(spec, options.TeacherWeights, teacherPretrained, options.Seed);
-            FeatureCache? cache = spec.UseCache || options.Cache is not null ? new FeatureCache(cacheFolder.FullName, spec.TeacherIdentity(weights)) : null;
-            // A cache that holds every image's features spares building the teacher (SAM ViT-H: 2.5 GB), unless the
-            // student neck's embedding is to be copied from the teacher's own file.
-            var withTeacher = cache is null
-                || data.Folder.Images.Any(image => cache.StatusOf(image.Stem) is not (CacheStatus.Hit or CacheStatus.UpstreamHit))
-                || (spec.StudentNeckEmbeddingFromTeacher && options.TeacherWeights is not null && !options.NoPretrained);
+            FeatureCache? cache = spec.UseCache || options.Cache is not null
+                ? new FeatureCache(cacheFolder.FullName, spec.TeacherIdentity(DescribeTeacherWeights(spec, options.TeacherWeights, teacherPretrained, options.Seed), dtype.ToString()))
+                : null;
+            // The student neck's embedding is copied from the teacher: without it, only from its declared pretrained file.
+            var embeddingNeedsTeacher = spec.StudentNeckEmbeddingFromTeacher && !options.NoPretrained && !options.Resume
+                                        && (options.TeacherWeights is not null || spec.Teacher.Pretrained is null);
+            // A cache that holds every image's features spares building the teacher (SAM ViT-H: 2.5 GB).
+            var withTeacher = cache is null || embeddingNeedsTeacher
+                || data.Folder.Images.Any(image => cache.StatusOf(image.Stem) is not (CacheStatus.Hit or CacheStatus.UpstreamHit));
             manual_seed(options.Seed);
             using var composition = progress.Run($"building {registration.Name}{(withTeacher ? "" : " without its teacher (every image's features are cached)")}", _ => registration.Factory(withTeacher));
             if (withTeacher)
                 LoadTeacherWeights(progress, composition, options.TeacherWeights, teacherPretrained);
             else
                 output.WriteLine($"{spec.Teacher.Type.Name} is not built: the cache holds every image's features");
-            var pretrained = options.NoPretrained ? CompositionParts.None : CompositionParts.All & ~CompositionParts.Teacher;
-            foreach (var done in progress.Run("initialising the student", task => composition.Initialize(null, Downloads(task), options.StudentWeights?.FullName, pretrained)))
-                output.WriteLine($"{done.Role}: {done.Source}{(done.Report is null ? "" : $" ({done.Report.Loaded.Count} tensors)")}");
+            // A resume takes the student from its checkpoint: its initialisation would be overwritten.
+            if (!options.Resume)
+            {
+                var pretrained = options.NoPretrained ? CompositionParts.None : CompositionParts.All & ~CompositionParts.Teacher;
+                foreach (var done in progress.Run("initialising the student", task => composition.Initialize(null, Downloads(task), options.StudentWeights?.FullName, pretrained)))
+                    output.WriteLine($"{done.Role}: {done.Source}{(done.Report is null ? "" : $" ({done.Report.Loaded.Count} tensors)")}");
+            }
             var session = new DistillationSession(composition, data, sessionOptions, cache);
             output.WriteLine($"{registration.Name}: {data.Count} images, {session.Epochs} epochs of {session.EpochLength} iterations (batch {session.BatchSize}), "
-                + $"stopping at iteration {session.TotalIterations}; learning rate {Number(session.LearningRate)} after scaling to the batch; teacher weights {weights}; "
+                + $"stopping at iteration {session.TotalIterations}; learning rate {Number(session.LearningRate)} after scaling to the batch; teacher weights {TeacherWeightsLabel(spec, options.TeacherWeights, teacherPretrained, options.Seed)}; "
                 + (cache is null ? "teacher run on every batch" : $"feature cache {cache.Folder}"));
 
             var clock = Stopwatch.StartNew();
@@ -132,7 +138,7 @@ internal static class DistillationCommands
                 var done = step.Iteration + 1;
                 var remaining = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / (done - firstIteration.Value) * (session.TotalIterations - done));
                 Advance(task, done, session.TotalIterations,
-                    $"step {done}/{session.TotalIterations} loss {Number(step.Loss)} lr {Number(step.LearningRate)} {step.ImagesPerSecond:F1} img/s ETA {remaining:hh\\:mm\\:ss}");
+                    $"step {done}/{session.TotalIterations} loss {Number(step.Loss)} lr {Number(step.LearningRate)} {step.ImagesPerSecond:F1} img/s ETA {(int)remaining.TotalHours}:{remaining:mm\\:ss}");
             }), cancellationToken));
 
             var pth = Path.Combine(options.Output.FullName, DistillOptions.StudentPthFile);
@@ -198,6 +204,9 @@ internal static class DistillationCommands
             progress.Run($"loading pretrained '{composition.Spec.Teacher.Pretrained}'", task => teacher.LoadPretrained(composition.Spec.Teacher.Pretrained!, progress: Downloads(task)));
     }
 
+    private static string TeacherWeightsLabel(DistillationSpec spec, FileInfo? file, bool pretrained, int seed) =>
+        file is not null ? file.Name : pretrained ? $"pretrained '{spec.Teacher.Pretrained}'" : $"initialisation (seed {seed})";
+
     /// <summary>What identifies the teacher's weights for the cache, known before the teacher is built.</summary>
     private static string DescribeTeacherWeights(DistillationSpec spec, FileInfo? file, bool pretrained, int seed)
     {
@@ -233,6 +242,11 @@ internal static class DistillationCommands
         catch (ResumeMismatchException e)
         {
             throw UserError.Usage($"--resume: {e.Message}");
+        }
+        catch (Exception e) when (e is TrainingCheckpointException or FormatException)
+        {
+            // A damaged or foreign checkpoint, log or session.json in --out.
+            throw UserError.File($"--out: {e.Message}", e);
         }
     }
 

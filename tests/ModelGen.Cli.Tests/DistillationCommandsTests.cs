@@ -185,7 +185,22 @@ public sealed class DistillationCommandsTests : IDisposable
         var (code, _, error) = Cli.Invoke("distill", nameof(TinyDistillation), "--images", Images, "--out", output, "--resume", "--seed", "7");
 
         Assert.Equal(2, code);
-        Assert.Equal($"modelgen: error: --resume: {output} holds a run of other settings, which a resume would not continue: seed 0 in the run, 7 now.", error.TrimEnd());
+        Assert.Equal($"modelgen: error: --resume: {output} holds a run of other settings, which a resume would not continue: seed 0 in the run, 7 now; "
+            + "teacher weights 'initialisation, torch seed 0' in the run, 'initialisation, torch seed 7' now.", error.TrimEnd());
+    }
+
+    [Fact]
+    public void A_damaged_checkpoint_or_session_file_is_a_file_error_naming_it()
+    {
+        var output = Path.Combine(_directory, "run");
+        Assert.Equal(0, Cli.Invoke("distill", nameof(TinyDistillation), "--images", Images, "--out", output, "--max-iters", "1").ExitCode);
+        File.WriteAllText(Path.Combine(output, "session.json"), "{ not json");
+
+        var (code, _, error) = Cli.Invoke("distill", nameof(TinyDistillation), "--images", Images, "--out", output, "--resume");
+
+        Assert.Equal(3, code);
+        Assert.StartsWith($"modelgen: error: --out: {Path.Combine(output, "session.json")} is not a session's settings: ", error);
+        Assert.Single(error.TrimEnd().Split('\n'));
     }
 
     [Fact]

@@ -22,9 +22,15 @@ public static class FeatureDump
         foreach (var (stem, load) in images)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var lookup = cache.Lookup(stem);
-            lookup.Features?.Dispose();
-            if (lookup.Status is CacheStatus.Hit or CacheStatus.UpstreamHit)
+            var status = cache.StatusOf(stem);
+            if (status is CacheStatus.Hit && cache.Format == FeatureCacheFormat.Upstream && !File.Exists(cache.UpstreamPathOf(stem)))
+            {
+                // An entry of ours for this teacher, copied into the file upstream reads: no teacher run.
+                using var features = cache.Lookup(stem).Features!;
+                cache.Store(stem, features);
+                reused++;
+            }
+            else if (status is CacheStatus.Hit or CacheStatus.UpstreamHit)
             {
                 reused++;
             }
@@ -38,7 +44,7 @@ public static class FeatureDump
                 cache.Store(stem, features[0]);
                 computed++;
             }
-            progress?.Report((stem, lookup.Status));
+            progress?.Report((stem, status));
         }
         return new FeatureDumpSummary(reused, computed);
     }

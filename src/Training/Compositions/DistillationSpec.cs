@@ -42,14 +42,16 @@ public sealed record DistillationSpec(
 
     /// <summary>
     /// The identity of this composition's teacher features (known without building it) for a feature cache: the spec, the teacher's and its neck's
-    /// classes, <paramref name="weights"/> (see <see cref="DistillationComposition.DescribeWeightsFile"/>, <see cref="DistillationComposition.DescribePretrained"/>),
+    /// classes, <paramref name="weights"/> and <paramref name="dtype"/> (see <see cref="DistillationComposition.DescribeWeightsFile"/>, <see cref="DistillationComposition.DescribePretrained"/>),
     /// the preprocessing, padding and input size. A cache entry written under another identity is stale.
     /// </summary>
-    public TeacherIdentity TeacherIdentity(string weights)
+    /// <param name="dtype">The dtype the teacher runs in (<c>ScalarType</c>'s name, e.g. <c>Float32</c>).</param>
+    public TeacherIdentity TeacherIdentity(string weights, string dtype = "Float32")
     {
         ArgumentException.ThrowIfNullOrEmpty(weights);
+        ArgumentException.ThrowIfNullOrEmpty(dtype);
         var input = Input;
         var preprocessing = $"{input.Preprocessing}; resize long side, pad {input.PadValue.ToString(CultureInfo.InvariantCulture)} to {input.Height}x{input.Width}";
-        return new TeacherIdentity(TeacherModelName, $"{Name}: {Teacher.Type.Name} + {TeacherNeck.Type.Name}", weights, preprocessing, Math.Max(input.Height, input.Width));
+        return new TeacherIdentity(TeacherModelName, $"{Name}: {Teacher.Type.Name} + {TeacherNeck.Type.Name}", weights, preprocessing, Math.Max(input.Height, input.Width), dtype);
     }
 }

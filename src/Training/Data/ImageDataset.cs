@@ -6,6 +6,9 @@ namespace ModelGen.Training.Data;
 /// <summary>An image folder prepared for a composition's input (<see cref="ImagePreparation"/>), read in batches in each epoch's order.</summary>
 public sealed class ImageDataset
 {
+    // The order of the epoch last asked for: a session asks for it once per batch.
+    private (int Seed, int Epoch, bool Shuffle, IReadOnlyList<int> Order)? _lastOrder;
+
     public ImageDataset(ImageFolder folder, DistillationInput input)
     {
         Folder = folder ?? throw new ArgumentNullException(nameof(folder));
@@ -30,8 +33,11 @@ public sealed class ImageDataset
     {
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(batch, BatchesPerEpoch(batchSize));
-        var order = EpochOrder.Of(Count, seed, epoch, shuffle);
-        return order.Skip(batch * batchSize).Take(batchSize).Select(i => Folder.Images[i]).ToList();
+        if (_lastOrder is not { } last || last.Seed != seed || last.Epoch != epoch || last.Shuffle != shuffle)
+            _lastOrder = last = (seed, epoch, shuffle, EpochOrder.Of(Count, seed, epoch, shuffle));
+        var order = last.Order;
+        var start = batch * batchSize;
+        return Enumerable.Range(start, Math.Min(batchSize, Count - start)).Select(i => Folder.Images[order[i]]).ToList();
     }
 
     /// <summary>Loads images as one (N, 3, H, W) batch of <paramref name="dtype"/> on <paramref name="device"/> (the CPU when null).</summary>

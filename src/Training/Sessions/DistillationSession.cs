@@ -83,7 +83,7 @@ public sealed class DistillationSession
     /// <summary>Trains until <see cref="TotalIterations"/>, or until <paramref name="cancellationToken"/> is cancelled (then after the current step, with a checkpoint).</summary>
     /// <param name="progress">Called after every iteration, on the training thread.</param>
     /// <exception cref="FileNotFoundException">Resume was asked for but the output folder names no checkpoint.</exception>
-    /// <exception cref="ResumeMismatchException">Resume was asked for, but the run in the output folder has other settings (<c>session.json</c>: composition, images, batch size, epochs, learning rate, warm-up, seed, dtype).</exception>
+    /// <exception cref="ResumeMismatchException">Resume was asked for, but the run in the output folder has other settings (<c>session.json</c>: composition, images, batch size, epochs, learning rate, warm-up, seed, dtype, the optimizer and schedule values, the teacher's weights).</exception>
     /// <exception cref="ImageDataException">An image cannot be read or decoded.</exception>
     public DistillationResult Run(IProgress<DistillationStepRecord>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -99,7 +99,8 @@ public sealed class DistillationSession
 
         var log = new List<DistillationStepRecord>();
         string? resumedFrom = null;
-        var settings = new SessionSettings(_composition.Name, _data.Count, BatchSize, Epochs, LearningRate, Options.WarmupIterations ?? recipe.WarmupIterations, Options.Seed, Options.DType.ToString(), SessionSettings.Describe(recipe));
+        var settings = new SessionSettings(_composition.Name, _data.Count, BatchSize, Epochs, LearningRate, Options.WarmupIterations ?? recipe.WarmupIterations, Options.Seed, Options.DType.ToString(), SessionSettings.Describe(recipe),
+            _cache?.Identity.Weights ?? "(no cache: the teacher as built)");
         if (Options.Resume)
         {
             resumedFrom = CheckpointHook.Latest(Options.OutputFolder)

@@ -8,7 +8,7 @@ namespace ModelGen.Training.Sessions;
 /// other settings would not continue the same run, so it is refused. The maximum iterations may change (they end a run
 /// earlier or later without changing its steps).
 /// </summary>
-internal sealed record SessionSettings(string Composition, int Images, int BatchSize, int Epochs, double LearningRate, int WarmupIterations, int Seed, string DType, string Optimizer)
+internal sealed record SessionSettings(string Composition, int Images, int BatchSize, int Epochs, double LearningRate, int WarmupIterations, int Seed, string DType, string Optimizer, string TeacherWeights)
 {
     /// <summary>The recipe's optimizer and schedule values the other settings do not hold.</summary>
     public static string Describe(Compositions.DistillationRecipe recipe) => string.Create(
@@ -22,10 +22,21 @@ internal sealed record SessionSettings(string Composition, int Images, int Batch
     public void Write(string folder) => AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(this, Json));
 
     /// <returns>The settings recorded in <paramref name="folder"/>, or null when it has none.</returns>
+    /// <exception cref="FormatException">The file is not a session's settings.</exception>
     public static SessionSettings? Read(string folder)
     {
         var path = Path.Combine(folder, FileName);
-        return File.Exists(path) ? JsonSerializer.Deserialize<SessionSettings>(File.ReadAllText(path), Json) : null;
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            return JsonSerializer.Deserialize<SessionSettings>(File.ReadAllText(path), Json)
+                ?? throw new FormatException($"{path} is not a session's settings: it holds null.");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"{path} is not a session's settings: {e.Message}", e);
+        }
     }
 
     /// <summary>Each setting that differs from <paramref name="other"/>'s, as "name: this, other".</summary>
@@ -46,6 +57,7 @@ internal sealed record SessionSettings(string Composition, int Images, int Batch
         Compare("seed", Seed, other.Seed);
         Compare("dtype", DType, other.DType);
         Compare("optimizer", $"'{Optimizer}'", $"'{other.Optimizer}'");
+        Compare("teacher weights", $"'{TeacherWeights}'", $"'{other.TeacherWeights}'");
         return differences;
     }
 }

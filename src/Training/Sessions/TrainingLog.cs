@@ -6,8 +6,9 @@ namespace ModelGen.Training.Sessions;
 
 /// <summary>
 /// The CSV log of a session, one row per iteration. It is rewritten whole and atomically with every checkpoint and at the
-/// end, so it always ends at a checkpoint's iteration and a resumed run continues it without duplicate rows. Numbers are
-/// written in their shortest round-trip form, so a loss read back is the loss computed, bit for bit.
+/// end, so it always ends at a checkpoint's iteration and a resumed run continues it without duplicate rows. Losses,
+/// learning rates and gradient norms are written in their shortest round-trip form, so a loss read back is the loss
+/// computed, bit for bit; images per second with two decimals.
 /// </summary>
 public static class TrainingLog
 {

@@ -185,9 +185,9 @@ namespace ModelGen.Models.OpenClip
         private (Tensor, Tensor, Tensor, Tensor) Stages(Tensor images)
         {
             var x = images;
-            x = Bn1.call(Conv1.call(x)).clamp_min(0); // ReLU as LibTorch computes it; relu has no meta kernel
-            x = Bn2.call(Conv2.call(x)).clamp_min(0); // ReLU as LibTorch computes it; relu has no meta kernel
-            x = Bn3.call(Conv3.call(x)).clamp_min(0); // ReLU as LibTorch computes it; relu has no meta kernel
+            x = global::ModelGen.Models.Layers.Common.Relu.Apply(Bn1.call(Conv1.call(x)));
+            x = global::ModelGen.Models.Layers.Common.Relu.Apply(Bn2.call(Conv2.call(x)));
+            x = global::ModelGen.Models.Layers.Common.Relu.Apply(Bn3.call(Conv3.call(x)));
             x = nn.functional.avg_pool2d(x, [2, 2]);
 
             // layer1: 4 bottleneck(s) of 80 planes, stride 4

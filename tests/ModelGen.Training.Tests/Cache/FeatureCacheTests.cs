@@ -72,6 +72,21 @@ public sealed class FeatureCacheTests : IDisposable
     }
 
     [Fact]
+    public void An_upstream_format_dump_over_entries_of_ours_writes_upstreams_files_without_the_teacher()
+    {
+        using var features = randn(16, 5, 5);
+        new FeatureCache(_folder, Teacher).Store("sa_1", features);
+        var cache = new FeatureCache(_folder, Teacher, FeatureCacheFormat.Upstream);
+        var calls = 0;
+
+        var summary = FeatureDump.Run(cache, [("sa_1", () => zeros(1, 3, 80, 80))], batch => { calls++; return batch; });
+
+        Assert.Equal((new FeatureDumpSummary(Reused: 1, Computed: 0), 0), (summary, calls));
+        using var written = ModelGen.Models.Weights.Torch.TorchTensorFile.ReadTensor(cache.UpstreamPathOf("sa_1"));
+        Assert.True(written.equal(features).all().item<bool>());
+    }
+
+    [Fact]
     public void In_the_upstream_format_a_stale_entry_of_ours_gives_way_to_the_upstream_file_written_after_it()
     {
         using var features = randn(16, 5, 5);

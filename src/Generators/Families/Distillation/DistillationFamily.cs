@@ -85,7 +85,7 @@ namespace ModelGen.Generators.Families.Distillation
                 new FieldDefinition("beta2", FieldKind.Number, "AdamW's second beta").WithDefault(0.999).InRange(0.0, 0.999999999),
                 new FieldDefinition("eps", FieldKind.Number, "AdamW's epsilon").WithDefault(1e-8).InRange(double.Epsilon, 1.0),
                 new FieldDefinition("maxGradNorm", FieldKind.Number, "Gradient clipping's maximum L2 norm (clip_grad.max_norm); null for no clipping").WithDefault(5.0).AllowingNull(),
-                new FieldDefinition("warmupIterations", FieldKind.Integer, "LinearLR's length in iterations (its end)").WithDefault(500L).InRange(0, 1 << 30),
+                new FieldDefinition("warmupIterations", FieldKind.Integer, "LinearLR's length in iterations (its end)").WithDefault(500L).InRange(1, 1 << 30),
                 new FieldDefinition("warmupStartFactor", FieldKind.Number, "LinearLR's start_factor").WithDefault(0.001).InRange(double.Epsilon, 1.0),
                 new FieldDefinition("epochs", FieldKind.Integer, "Training epochs (the cosine schedule's length)").WithDefault(24L).InRange(1, 100000),
                 new FieldDefinition("etaMinRatio", FieldKind.Number, "CosineAnnealingLR's eta_min_ratio: the final rate over the base rate").WithDefault(0.01).InRange(0.0, 1.0),

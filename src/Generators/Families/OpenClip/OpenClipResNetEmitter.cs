@@ -114,7 +114,7 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Open("private (Tensor, Tensor, Tensor, Tensor) Stages(Tensor images)");
             writer.Line("var x = images;");
             for (var i = 1; i <= 3; i++)
-                writer.Line($"x = Bn{i}.call(Conv{i}.call(x)).clamp_min(0); // ReLU as LibTorch computes it; relu has no meta kernel");
+                writer.Line($"x = global::ModelGen.Models.Layers.Common.Relu.Apply(Bn{i}.call(Conv{i}.call(x)));");
             writer.Line("x = nn.functional.avg_pool2d(x, [2, 2]);");
             for (var stage = 0; stage < 4; stage++)
             {

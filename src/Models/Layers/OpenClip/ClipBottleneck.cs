@@ -62,13 +62,12 @@ public sealed class ClipBottleneck : ExplicitModule<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        // ReLU as LibTorch computes it, clamp_min(0), which unlike relu also runs on the meta device (FlopCounter).
-        var output = Bn1.call(Conv1.call(x)).clamp_min(0);
-        output = Bn2.call(Conv2.call(output)).clamp_min(0);
+        var output = Relu.Apply(Bn1.call(Conv1.call(x)));
+        output = Relu.Apply(Bn2.call(Conv2.call(output)));
         if (Stride > 1)
             output = nn.functional.avg_pool2d(output, [Stride, Stride]);
         output = Bn3.call(Conv3.call(output));
         var identity = Downsample is null ? x : Downsample.call(x);
-        return (output + identity).clamp_min(0).MoveToOuterDisposeScope();
+        return Relu.Apply(output + identity).MoveToOuterDisposeScope();
     }
 }

@@ -43,8 +43,7 @@ public sealed class ChannelMix : ExplicitModule<Tensor, Tensor>
         var shifted = QShift.Apply(x);
         var xk = x * SpatialMixK + shifted * (1 - SpatialMixK);
         var xr = x * SpatialMixR + shifted * (1 - SpatialMixR);
-        // ReLU as LibTorch computes it, clamp_min(0), which unlike relu also runs on the meta device (FlopCounter).
-        var hidden = Key.call(xk).clamp_min(0).square();
+        var hidden = Relu.Apply(Key.call(xk)).square();
         return (Receptance.call(xr).sigmoid() * Value.call(hidden)).MoveToOuterDisposeScope();
     }
 }
