@@ -96,14 +96,16 @@ internal static class DistillationCommands
         if (!options.Resume && latest is not null)
             throw UserError.Usage($"--out: {options.Output.FullName} already holds a run (its last checkpoint is {Path.GetFileName(latest)}); give --resume to continue it, or another --out.");
         ArgumentChecks.OutputFolder(options.Output, "--out");
+        var usesCache = registration.Spec.UseCache || options.Cache is not null;
         var cacheFolder = options.Cache ?? new DirectoryInfo(Path.Combine(options.Output.FullName, "cache"));
-        ArgumentChecks.OutputFolder(cacheFolder, "--cache");
+        if (usesCache)
+            ArgumentChecks.OutputFolder(cacheFolder, "--cache");
 
         return LibraryErrors(() =>
         {
             var spec = registration.Spec;
             var teacherPretrained = !options.NoPretrained && spec.Teacher.Pretrained is not null;
-            FeatureCache? cache = spec.UseCache || options.Cache is not null
+            FeatureCache? cache = usesCache
                 ? new FeatureCache(cacheFolder.FullName, spec.TeacherIdentity(DescribeTeacherWeights(spec, options.TeacherWeights, teacherPretrained, options.Seed), dtype.ToString()))
                 : null;
             // The student neck's embedding is copied from the teacher: without it, only from its declared pretrained file.
@@ -214,8 +216,7 @@ internal static class DistillationCommands
             return DistillationComposition.DescribeWeightsFile(file.FullName);
         if (!pretrained)
             return DistillationComposition.DescribeInitialisation(seed);
-        var teacher = ModelZoo.Describe(spec.Teacher.Type.FullName ?? spec.Teacher.Type.Name);
-        return DistillationComposition.DescribePretrained(teacher.Pretrained[spec.Teacher.Pretrained!]);
+        return DistillationComposition.DescribePretrained(spec.TeacherPretrainedSource!);
     }
 
     private static Progress<DownloadProgress> Downloads(Spectre.Console.ProgressTask? task) => new(p =>

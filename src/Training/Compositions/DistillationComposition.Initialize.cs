@@ -59,9 +59,8 @@ public abstract partial class DistillationComposition
         }
         else
         {
-            var tag = Spec.Teacher.Pretrained
+            var source = Spec.TeacherPretrainedSource
                 ?? throw new InvalidOperationException($"{Name}: the student neck's embedding comes from the teacher's pretrained weights, but the teacher declares none.");
-            var source = ModelZoo.Describe(Spec.Teacher.Type.FullName ?? Spec.Teacher.Type.Name).Pretrained[tag];
             var path = (downloader ?? new WeightsDownloader()).Ensure(source, progress);
             using var file = WeightFiles.Open(path);
             var key = WeightKeys.NormalizePrefix(source.Prefix) + PosEmbedKey;

@@ -1,4 +1,6 @@
 using System.Globalization;
+using ModelGen.Models.Backbones;
+using ModelGen.Models.Pretrained;
 using ModelGen.Training.Cache;
 
 namespace ModelGen.Training.Compositions;
@@ -39,6 +41,11 @@ public sealed record DistillationSpec(
                 : name.ToLowerInvariant();
         }
     }
+
+    /// <summary>The teacher's declared pretrained source (its <see cref="DistillationPart.Pretrained"/> tag), read from the backbone registry; null when it declares none.</summary>
+    public PretrainedSource? TeacherPretrainedSource => Teacher.Pretrained is { } tag
+        ? ModelZoo.Describe(Teacher.Type.FullName ?? Teacher.Type.Name).Pretrained[tag]
+        : null;
 
     /// <summary>
     /// The identity of this composition's teacher features (known without building it) for a feature cache: the spec, the teacher's and its neck's
