@@ -108,12 +108,16 @@ public sealed class WeightsDownloaderTests : IDisposable
     [Fact]
     public async Task A_slow_but_steady_transfer_outlasting_the_timeout_completes()
     {
+        // Pauses far below the timeout: on a loaded machine a timer or a read can run a second late.
         await using var server = new LoopbackHttpServer((_, connection, token) =>
-            LoopbackHttpServer.WriteSlowlyAsync(connection, Content, chunks: 6, TimeSpan.FromMilliseconds(400), token));
-        var downloader = new WeightsDownloader(new WeightsCache(_cacheFolder), _http) { Timeout = TimeSpan.FromMilliseconds(1500) };
+            LoopbackHttpServer.WriteSlowlyAsync(connection, Content, chunks: 40, TimeSpan.FromMilliseconds(100), token));
+        var timeout = TimeSpan.FromSeconds(3);
+        var downloader = new WeightsDownloader(new WeightsCache(_cacheFolder), _http) { Timeout = timeout };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var path = await downloader.EnsureAsync(Source(server.UrlOf(FileName), HashOf(Content, HashKind.Sha256)));
 
+        Assert.True(clock.Elapsed > timeout, $"the transfer took {clock.Elapsed}, not longer than the timeout");
         Assert.Equal(Content, await File.ReadAllBytesAsync(path));
     }
 
