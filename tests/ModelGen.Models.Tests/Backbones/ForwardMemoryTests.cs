@@ -136,6 +136,20 @@ public sealed class ForwardMemoryTests
     }
 
     [Fact]
+    public void A_batched_product_plus_an_addend_equals_its_parts()
+    {
+        using var left = randn(2, 5, 4);
+        using var right = randn(2, 4, 6);
+        using var addend = randn(2, 5, 6);
+        using var expected = addend + 0.5 * bmm(left, right);
+
+        using var result = BatchedMatmul.OfPlus(addend, left, right, alpha: 0.5);
+
+        Assert.Equal([2L, 5, 6], result.shape);
+        Assert.True(result.allclose(expected, rtol: 0, atol: 1e-6));
+    }
+
+    [Fact]
     public void A_failing_batched_product_is_an_exception()
     {
         // matmul would end the test process here (TorchSharp lets the LibTorch error escape as std::terminate).

@@ -33,21 +33,20 @@ public static class RelativePosition
     }
 
     /// <summary>
-    /// Adds, in place, the height and width terms to the scores (B, qH·qW, kH·kW) of the queries
-    /// <paramref name="q"/> (B, qH·qW, C), given the tables <see cref="Get"/> returns for them:
-    /// <paramref name="tableH"/> (qH, kH, C) and <paramref name="tableW"/> (qW, kW, C).
+    /// The height and width terms of the queries <paramref name="q"/> (B, qH·qW, C) that SAM adds to their scores
+    /// (B, qH·qW, kH·kW): (B, qH, qW, kH) and (B, qH, qW, kW), from the tables <see cref="Get"/> returns,
+    /// <paramref name="tableH"/> (qH, kH, C) and <paramref name="tableW"/> (qW, kW, C). The score of key (i, j) gets
+    /// the height term of i plus the width term of j.
     /// </summary>
-    public static void AddDecomposedInPlace(Tensor scores, Tensor q, Tensor tableH, Tensor tableW, (long H, long W) qSize, (long H, long W) kSize)
+    public static (Tensor Height, Tensor Width) DecomposedTerms(Tensor q, Tensor tableH, Tensor tableW, (long H, long W) qSize, (long H, long W) kSize)
     {
         using var scope = NewDisposeScope();
         var batch = q.shape[0];
         var dim = q.shape[2];
         var rq = q.reshape(batch, qSize.H, qSize.W, dim);
         ModelGen.Models.Backbones.FlopCounter.Add(ModelGen.Models.Backbones.FlopKind.RelativePosition, batch * qSize.H * qSize.W * (kSize.H + kSize.W) * dim);
-        var relH = einsum("bhwc,hkc->bhwk", rq, tableH);
-        var relW = einsum("bhwc,wkc->bhwk", rq, tableW);
-        scores.view(batch, qSize.H, qSize.W, kSize.H, kSize.W)
-            .add_(relH.unsqueeze(-1))
-            .add_(relW.unsqueeze(-2));
+        var height = einsum("bhwc,hkc->bhwk", rq, tableH);
+        var width = einsum("bhwc,wkc->bhwk", rq, tableW);
+        return (height.MoveToOuterDisposeScope(), width.MoveToOuterDisposeScope());
     }
 }

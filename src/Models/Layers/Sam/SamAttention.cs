@@ -78,7 +78,7 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IQueryBlocked
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
         var keys = k.transpose(-2, -1);
         var relative = RelPosH is { } relPosH && RelPosW is { } relPosW
-            ? (Height: RelativePosition.Get(height, height, relPosH), Width: RelativePosition.Get(width, width, relPosW))
+            ? RelativePosition.DecomposedTerms(q, RelativePosition.Get(height, height, relPosH), RelativePosition.Get(width, width, relPosW), (height, width), (height, width))
             : ((Tensor Height, Tensor Width)?)null;
 
         var rowsPerBlock = QueryRowsPerBlock(sequences, width, tokens, x.ElementSize);
@@ -103,13 +103,17 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IQueryBlocked
     }
 
     /// <summary>The attention output (sequences, rows·width, headDim) of the queries in grid rows [first, first + rows).</summary>
+    /// <param name="relative">The decomposed relative-position terms of every query, (sequences, H, W, kH) and (sequences, H, W, kW).</param>
     private Tensor Attend(Tensor q, Tensor keys, Tensor v, (Tensor Height, Tensor Width)? relative, long first, long rows, long width)
     {
         using var scope = NewDisposeScope();
-        var queries = q.narrow(1, first * width, rows * width);
-        var scores = BatchedMatmul.Of(queries * _scale, keys);
-        if (relative is var (tableH, tableW))
-            RelativePosition.AddDecomposedInPlace(scores, queries, tableH.narrow(0, first, rows), tableW, (rows, width), (tableH.shape[1], width));
+        var (sequences, blockTokens) = (q.shape[0], rows * width);
+        var queries = q.narrow(1, first * width, blockTokens);
+        var scores = relative is var (termsH, termsW)
+            ? BatchedMatmul.OfPlus(
+                (termsH.narrow(1, first, rows).unsqueeze(-1) + termsW.narrow(1, first, rows).unsqueeze(-2)).reshape(sequences, blockTokens, keys.shape[2]),
+                queries, keys, _scale)
+            : BatchedMatmul.Of(queries * _scale, keys);
         return BatchedMatmul.Of(scores.softmax(-1), v).MoveToOuterDisposeScope();
     }
 }
