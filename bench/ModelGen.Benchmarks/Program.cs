@@ -28,6 +28,12 @@ public static class Program
             case "vitamin-breakdown":
                 VitaminBreakdown.Run(args[1..]);
                 break;
+            case "report":
+                Report.PerformanceReport.Run(args[1..]);
+                break;
+            case "forward-sample":
+                Report.ForwardSample.Run(args[1..]);
+                break;
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
                 break;
