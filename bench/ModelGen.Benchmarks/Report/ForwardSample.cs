@@ -10,7 +10,7 @@ namespace ModelGen.Benchmarks.Report;
 /// <summary>
 /// One variant at one image side, in a process of its own: the peak memory of its first forward (VmHWM minus the
 /// resident set before it; a fresh process has no freed memory to reuse, so the peak is the forward's own), then
-/// the times of the measured forwards after the warm-up ones. Prints one <c>SAMPLE {json}</c> line.
+/// the times of the measured forwards after the warm-up ones, and the peak the library's memory check estimated. Prints one <c>SAMPLE {json}</c> line.
 /// </summary>
 /// <remarks>Usage: <c>forward-sample --variant SamVitB --side 1024 [--repeats 3] [--warmup 1]</c>.</remarks>
 internal static class ForwardSample
@@ -43,12 +43,14 @@ internal static class ForwardSample
                 times.Add(watch.Elapsed.TotalSeconds);
         }
         Console.WriteLine(Prefix + JsonSerializer.Serialize(new ForwardResult(
-            variant, side, gmacs, times.ToArray(), peak / (double)(1 << 20), get_num_threads(), MachineDescription.LoadAverage())));
+            variant, side, gmacs, times.ToArray(), peak / (double)(1 << 20), ((BackboneModule)backbone).LastPeakEstimate / (1 << 20),
+            get_num_threads(), MachineDescription.LoadAverage())));
     }
 }
 
 /// <summary>What <see cref="ForwardSample"/> measured (and the Python peer prints in the same shape).</summary>
-internal sealed record ForwardResult(string Variant, int Side, double GigaMacs, double[] Seconds, double PeakMiB, int Threads, string Load)
+/// <param name="EstimateMiB">What the library's memory check estimated for the forward (0 for the peer).</param>
+internal sealed record ForwardResult(string Variant, int Side, double GigaMacs, double[] Seconds, double PeakMiB, double EstimateMiB, int Threads, string Load)
 {
     [JsonIgnore]
     public double Median => Seconds.Length == 0 ? double.NaN : Seconds.Order().ElementAt(Seconds.Length / 2);

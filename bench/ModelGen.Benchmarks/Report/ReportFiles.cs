@@ -16,9 +16,9 @@ internal static class ReportFiles
     public static void WriteCsv(string path, IEnumerable<ForwardResult> tuned, IEnumerable<(string Mode, ForwardResult Result)> memoryModes,
         IEnumerable<(string Mode, ForwardResult Result)> peers, double roofline)
     {
-        var csv = new StringBuilder("table,mode,variant,side,gmacs,median_s,min_s,max_s,peak_mib,roofline_fraction,threads,load\n");
+        var csv = new StringBuilder("table,mode,variant,side,gmacs,median_s,min_s,max_s,peak_mib,estimate_mib,roofline_fraction,threads,load\n");
         void Row(string table, string mode, ForwardResult r) => csv.AppendLine(string.Create(Invariant,
-            $"{table},{mode},{r.Variant},{r.Side},{r.GigaMacs:F3},{r.Median:F4},{r.Seconds.Min():F4},{r.Seconds.Max():F4},{r.PeakMiB:F0},{(r.GigaMacs > 0 ? RooflineFraction(r, roofline) : double.NaN):F3},{r.Threads},\"{r.Load}\""));
+            $"{table},{mode},{r.Variant},{r.Side},{r.GigaMacs:F3},{r.Median:F4},{r.Seconds.Min():F4},{r.Seconds.Max():F4},{r.PeakMiB:F0},{r.EstimateMiB:F0},{(r.GigaMacs > 0 ? RooflineFraction(r, roofline) : double.NaN):F3},{r.Threads},\"{r.Load}\""));
         foreach (var r in tuned)
             Row("forward", "huge pages, freed memory reused", r);
         foreach (var (mode, r) in memoryModes)
@@ -41,8 +41,8 @@ internal static class ReportFiles
         md.AppendLine();
         md.AppendLine("### Forward time and peak memory (batch 1, float32, no grad, huge pages and freed memory reused)");
         md.AppendLine();
-        md.AppendLine("| variant | side | tokens/16² | GMACs | median (s) | min-max (s) | step ratio | roofline | peak (MiB) |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| variant | side | tokens/16² | GMACs | median (s) | min-max (s) | step ratio | roofline | peak (MiB) | estimate (MiB) |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var group in tuned.GroupBy(r => r.Variant))
         {
             ForwardResult? previous = null;
@@ -50,7 +50,7 @@ internal static class ReportFiles
             {
                 var step = previous is null ? "" : (r.Median / previous.Median).ToString("F2", Invariant);
                 md.AppendLine(string.Create(Invariant,
-                    $"| {r.Variant} | {r.Side} | {(r.Side / 16) * (r.Side / 16)} | {r.GigaMacs:F1} | {r.Median:F3} | {r.Seconds.Min():F3}-{r.Seconds.Max():F3} | {step} | {RooflineFraction(r, roofline):P0} | {r.PeakMiB:F0} |"));
+                    $"| {r.Variant} | {r.Side} | {(r.Side / 16) * (r.Side / 16)} | {r.GigaMacs:F1} | {r.Median:F3} | {r.Seconds.Min():F3}-{r.Seconds.Max():F3} | {step} | {RooflineFraction(r, roofline):P0} | {r.PeakMiB:F0} | {r.EstimateMiB:F0} |"));
                 previous = r;
             }
         }

@@ -38,7 +38,7 @@ internal static class ForwardMemoryCheck
     /// </summary>
     public static Profile For(string family) => family switch
     {
-        "sam-vit" => new(64, 3.3, 64),
+        "sam-vit" => new(64, 3.3, 110),
         "openclip-vit" => new(3.5, 2.2, 3.5),
         "openclip-resnet" => new(18, 0, 0),
         "vitamin" => new(64, 3.3, 16),

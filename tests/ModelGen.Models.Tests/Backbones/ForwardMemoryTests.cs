@@ -63,14 +63,15 @@ public sealed class ForwardMemoryTests
         foreach (var attention in model.modules().OfType<SamAttention>())
             attention.ScoreBlockBytes = long.MaxValue;
         // 1024x1024: 4096 tokens of width 64 (activations about 64 MiB beside the fixed 256 MiB), maps of 4 heads of
-        // 4096x4096 float32 (256 MiB each, in one block: 3.3 of them): the activations fit in 512 MiB, the attention does not.
+        // 4096x4096 float32 (256 MiB each, in one block: 3.3 of them, beside 110 token maps of 1 MiB): the activations fit
+        // in 512 MiB, the attention does not.
         using var pixel = zeros(1, 3, 1, 1);
         using var images = pixel.expand(1, 3, 1024, 1024);
         model.MemoryLimitBytes = 512L << 20;
 
         var error = Assert.Throws<InsufficientMemoryException>(() => model.Forward(images));
         Assert.Equal(
-            "SamTinyW14 would need about 1.1 GiB at the peak of its forward (3.3 x a block of the global attention scores (N·heads, T, T) [4, 4096, 4096], with its activations) " +
+            "SamTinyW14 would need about 1.2 GiB at the peak of its forward (3.3 x a block of the global attention scores (N·heads, T, T) [4, 4096, 4096], with its activations) " +
             "for a 1x3x1024x1024 batch of Float32, but 512 MiB is available on cpu. Use a smaller image or batch.", error.Message);
     }
 
@@ -79,15 +80,15 @@ public sealed class ForwardMemoryTests
     {
         using var model = (BackboneModule)ModelZoo.Create("SamTinyW14");
         // 8192x8192: 512x512 tokens, maps of 4 heads of 262144² float32 (1 TiB), in blocks of one 512-token grid row
-        // (4 x 512 x 262144 x 4 B = 2 GiB, over the 32 MiB block size): 3.3 x 2 GiB beside 64 x 64 MiB of activations
-        // and the fixed 256 MiB. The activations alone (4.25 GiB) fit in 5 GiB.
+        // (4 x 512 x 262144 x 4 B = 2 GiB, over the 32 MiB block size): 3.3 x 2 GiB beside 110 x 64 MiB of activations
+        // and the fixed 256 MiB. The activations alone (64 x 64 MiB and the fixed 256 MiB) fit in 5 GiB.
         using var pixel = zeros(1, 3, 1, 1);
         using var images = pixel.expand(1, 3, 8192, 8192);
         model.MemoryLimitBytes = 5L << 30;
 
         var error = Assert.Throws<InsufficientMemoryException>(() => model.Forward(images));
 
-        Assert.StartsWith("SamTinyW14 would need about 10.9 GiB at the peak of its forward (3.3 x a block of the global attention scores (N·heads, T, T) [4, 262144, 262144]", error.Message);
+        Assert.StartsWith("SamTinyW14 would need about 13.7 GiB at the peak of its forward (3.3 x a block of the global attention scores (N·heads, T, T) [4, 262144, 262144]", error.Message);
     }
 
     [Fact]
@@ -96,7 +97,8 @@ public sealed class ForwardMemoryTests
         using var model = (BackboneModule)ModelZoo.Create("SamVitB");
         using var pixel = zeros(1, 3, 1, 1);
         using var images = pixel.expand(1, 3, 1024, 1024);
-        // The activations (768 MiB beside the fixed 256 MiB) fit; a block of attention maps beside them does not.
+        // The activations at the entrance (64 x 12 MiB beside the fixed 256 MiB) fit; a block of attention maps beside
+        // 110 x 12 MiB does not.
         model.MemoryLimitBytes = 1L << 30;
 
         var error = Assert.Throws<InsufficientMemoryException>(() => model.Forward(images));
