@@ -17,9 +17,10 @@ public enum BiWkvMode
     UpstreamKernel,
 
     /// <summary>
-    /// The documented formula from LibTorch tensor operations only (chunks of at most 64 tokens, states carried
-    /// between them by log-sum-exp), differentiated by autograd: what <see cref="Formula"/> runs off the CPU, and
-    /// on the CPU on request. Slower than the CPU kernels there and holding more memory for the backward.
+    /// The documented formula from LibTorch tensor operations only (softmaxes within chunks of at most 64 tokens and
+    /// between the chunks), differentiated by autograd: what <see cref="Formula"/> runs off the CPU, and on the CPU on
+    /// request. It does some L times the work of the CPU kernels for chunks of L tokens (L ≈ ∛(2T)) and holds
+    /// tensors of B·C·T·(L + 2) elements, which the backward keeps.
     /// </summary>
     TensorOps,
 }

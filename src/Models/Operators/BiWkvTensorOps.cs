@@ -4,17 +4,24 @@ namespace ModelGen.Models.Operators;
 
 /// <summary>
 /// Bi-WKV made of LibTorch tensor operations only, so it runs on any device and autograd differentiates it.
-/// The tokens are cut into chunks of at most <see cref="MaxChunkLength"/>. Inside a chunk every output is a softmax
-/// over the chunk's tokens (decay of their distance plus key, or bonus plus key for the token itself) and two more
-/// entries: everything left of the chunk and everything right of it, each kept as the log of its summed weight and
-/// the weighted mean of its values. Those two states are carried from chunk to chunk by log-sum-exp, so no
-/// exponential of a key, a decay or the bonus is ever taken unshifted: any magnitude the dtype can hold is safe.
-/// Costs O(B·T·C·L) for chunks of L tokens plus a loop over the T / L chunks on (B, C) states.
+/// The tokens are cut into chunks of L tokens, at most <see cref="MaxChunkLength"/>. Inside a chunk every output is a
+/// softmax over the chunk's tokens (decay of their distance plus key, or bonus plus key for the token itself) and two
+/// more entries: everything left of the chunk and everything right of it, each kept as the log of its summed weight
+/// and the weighted mean of its values. Those states are in turn softmaxes over the chunks' own summaries, decayed by
+/// the chunks between. Every exponential is taken of a logit minus its row's maximum, so any magnitude of keys, decay
+/// and bonus that the dtype holds is safe. Costs O(B·C·(T·L + (T/L)²)) in a number of operations independent of T
+/// (no loop over chunks, which a GPU would pay for in kernel launches).
 /// </summary>
 internal static class BiWkvTensorOps
 {
     /// <summary>The longest chunk; chunks are made of equal length up to a shorter last one.</summary>
     public const int MaxChunkLength = 64;
+
+    /// <summary>
+    /// About the cube root of 2T, which minimises the work T·L within chunks plus (T/L)² between them, at most
+    /// <see cref="MaxChunkLength"/>.
+    /// </summary>
+    private static long ChunkLength(long tokens) => Math.Min(MaxChunkLength, (long)Math.Ceiling(Math.Cbrt(2.0 * tokens)));
 
     /// <summary>y of the formula for w, u (C) and k, v (B, T, C), all of one floating-point dtype and device.</summary>
     public static Tensor Forward(Tensor w, Tensor u, Tensor k, Tensor v)
@@ -24,7 +31,7 @@ internal static class BiWkvTensorOps
             return zeros_like(v);
 
         using var scope = NewDisposeScope();
-        var chunkCount = (tokens + MaxChunkLength - 1) / MaxChunkLength;
+        var chunkCount = (tokens + ChunkLength(tokens) - 1) / ChunkLength(tokens);
         var length = (tokens + chunkCount - 1) / chunkCount;
         var groups = new List<ChunkGroup>();
         if (tokens / length > 0)
@@ -47,11 +54,10 @@ internal static class BiWkvTensorOps
             toRight.Add(Summary(keys[g] - (groups[g].Length - 1 - position) * decay, values[g]));
             toLeft.Add(Summary(keys[g] - position * decay, values[g]));
         }
-        var lengths = groups.SelectMany(g => Enumerable.Repeat(g.Length, (int)g.Count)).ToArray();
         var (rightLog, rightMean) = (cat(toRight.Select(s => s.LogWeight).ToList(), 2), cat(toRight.Select(s => s.Mean).ToList(), 2));
         var (leftLog, leftMean) = (cat(toLeft.Select(s => s.LogWeight).ToList(), 2), cat(toLeft.Select(s => s.Mean).ToList(), 2));
-        var before = CarryAcross(rightLog, rightMean, lengths, w, forward: true);
-        var after = CarryAcross(leftLog, leftMean, lengths, w, forward: false);
+        var before = EnteringStates(rightLog, rightMean, length, w, fromLeft: true);
+        var after = EnteringStates(leftLog, leftMean, length, w, fromLeft: false);
 
         var outputs = new List<Tensor>();
         for (var g = 0; g < groups.Count; g++)
@@ -76,33 +82,33 @@ internal static class BiWkvTensorOps
 
     /// <summary>
     /// From each chunk's summary (B, C, N), the state entering every chunk from the side that
-    /// <paramref name="forward"/> names (left when true): all tokens beyond the chunk on that side, their weights decayed
-    /// to the chunk's nearest token. The chunk at that end gets weight zero (log -inf) and mean zero.
+    /// <paramref name="fromLeft"/> names: all tokens beyond the chunk on that side, their weights decayed to the
+    /// chunk's nearest token. It is a softmax over the chunks on that side, each decayed by the full chunks of
+    /// <paramref name="length"/> tokens between (only the last chunk may be shorter, and it is never between two).
+    /// The chunk at that end gets weight zero (log -inf) and mean zero.
     /// </summary>
-    private static (Tensor LogWeight, Tensor Mean) CarryAcross(
-        Tensor logWeight, Tensor mean, IReadOnlyList<long> lengths, Tensor w, bool forward)
+    private static (Tensor LogWeight, Tensor Mean) EnteringStates(
+        Tensor logWeight, Tensor mean, long length, Tensor w, bool fromLeft)
     {
-        var chunks = lengths.Count;
-        var logs = new Tensor[chunks];
-        var means = new Tensor[chunks];
-        var edge = forward ? 0 : chunks - 1;
-        var step = forward ? 1 : -1;
-        logs[edge] = full_like(logWeight.select(2, 0), double.NegativeInfinity);
-        means[edge] = zeros_like(mean.select(2, 0));
-        for (var c = edge + step; c >= 0 && c < chunks; c += step)
-        {
-            var (passedLog, passedMean) = (logWeight.select(2, c - step), mean.select(2, c - step));
-            if (c == edge + step)
-            {
-                (logs[c], means[c]) = (passedLog, passedMean);
-                continue;
-            }
-            // The state that entered the chunk passed on travels that chunk's length further.
-            var carriedLog = logs[c - step] - lengths[c - step] * w;
-            logs[c] = logaddexp(carriedLog, passedLog);
-            means[c] = sigmoid(carriedLog - passedLog) * means[c - step] + sigmoid(passedLog - carriedLog) * passedMean;
-        }
-        return (stack(logs, 2), stack(means, 2));
+        var chunks = logWeight.shape[2];
+        var edgeLog = full_like(logWeight.narrow(2, 0, 1), double.NegativeInfinity);
+        var edgeMean = zeros_like(edgeLog);
+        if (chunks == 1)
+            return (edgeLog, edgeMean);
+
+        // Row r: the state entering chunk r + 1 from the left, or chunk r from the right. Column j: the chunk j, or
+        // j + 1, that feeds it when gap >= 0, gap being the number of chunks between the two.
+        var (sourceLog, sourceMean) = fromLeft
+            ? (logWeight.narrow(2, 0, chunks - 1), mean.narrow(2, 0, chunks - 1))
+            : (logWeight.narrow(2, 1, chunks - 1), mean.narrow(2, 1, chunks - 1));
+        var index = arange(chunks - 1, dtype: logWeight.dtype, device: logWeight.device);
+        var gap = fromLeft ? index.unsqueeze(1) - index.unsqueeze(0) : index.unsqueeze(0) - index.unsqueeze(1);
+        var logits = (sourceLog.unsqueeze(2) - gap * length * w.view(-1, 1, 1)).masked_fill(gap < 0, double.NegativeInfinity);
+        var stateLog = logits.logsumexp(-1);
+        var stateMean = softmax(logits, -1).matmul(sourceMean.unsqueeze(-1)).squeeze(-1);
+        return fromLeft
+            ? (cat([edgeLog, stateLog], 2), cat([edgeMean, stateMean], 2))
+            : (cat([stateLog, edgeLog], 2), cat([stateMean, edgeMean], 2));
     }
 
     /// <summary>y of the chunks (B, C, n, L) from their keys and values and the states entering them from each side (B, C, n).</summary>

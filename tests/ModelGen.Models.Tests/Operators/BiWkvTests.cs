@@ -261,12 +261,14 @@ public class BiWkvTests
     }
 
     /// <summary>
-    /// The tensor-op evaluation against the naive reference: T of one chunk, of several with a shorter last one
-    /// (65, 130, 301 tokens), a single token, B &gt; 1; keys up to ±<paramref name="keyScale"/>, w·T up to
+    /// The tensor-op evaluation against the naive reference: T of one chunk (2 tokens), of two full chunks (6), of
+    /// several with a shorter last one (37, 64, 65, 130, 301), a single token, B &gt; 1; keys up to ±<paramref name="keyScale"/>, w·T up to
     /// ±<paramref name="decayTimesTokens"/> (growing as well as shrinking decays) and bonuses up to ±<paramref name="bonusScale"/>.
     /// </summary>
     [Theory]
     [InlineData(2, 37, 7, 3.0, 5.0, 1.0, 81)]
+    [InlineData(2, 2, 3, 80.0, 5.0, 50.0, 87)]
+    [InlineData(2, 6, 3, 80.0, 30.0, 50.0, 88)]
     [InlineData(1, 64, 5, 80.0, 300.0, 50.0, 82)]
     [InlineData(3, 1, 5, 80.0, 5.0, 50.0, 83)]
     [InlineData(2, 65, 6, 80.0, 300.0, 50.0, 84)]
