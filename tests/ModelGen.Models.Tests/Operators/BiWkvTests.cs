@@ -336,6 +336,31 @@ public class BiWkvTests
             TensorAssert.Close(gradsRef[i], grads[i], Float64Tolerance, i == 0 ? 1e-7 : 1e-8, names[i]);
     }
 
+    /// <summary>Every intermediate of a tensor-op forward and backward is disposed (the gradients live in LibTorch until read).</summary>
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    public void TensorOps_ForwardAndBackward_LeaveNoLiveTensors(ScalarType dtype)
+    {
+        var (w, u, k, v) = RandomInputs(batch: 2, tokens: 70, channels: 3, keyScale: 5, seed: 98);
+        Tensor[] leaves = [w.to_type(dtype).requires_grad_(true), u.to_type(dtype).requires_grad_(true),
+            k.to_type(dtype).requires_grad_(true), v.to_type(dtype).requires_grad_(true)];
+        foreach (var t in new[] { w, u, k, v })
+            t.Dispose();
+
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        using (var y = BiWkv.Apply(leaves[0], leaves[1], leaves[2], leaves[3], BiWkvMode.TensorOps))
+        using (var loss = y.sum())
+            loss.backward();
+
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        foreach (var leaf in leaves)
+        {
+            leaf.grad!.Dispose();
+            leaf.Dispose();
+        }
+    }
+
     [Theory]
     [InlineData(BiWkvMode.Formula)]
     [InlineData(BiWkvMode.TensorOps)]
