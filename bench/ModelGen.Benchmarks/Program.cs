@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using ModelGen.Benchmarks.SpecGenerator;
 using ModelGen.Models.Runtime;
 
 namespace ModelGen.Benchmarks;
@@ -27,6 +28,15 @@ public static class Program
                 break;
             case "vitamin-breakdown":
                 VitaminBreakdown.Run(args[1..]);
+                break;
+            case "report":
+                Report.PerformanceReport.Run(args[1..]);
+                break;
+            case "forward-sample":
+                Report.ForwardSample.Run(args[1..]);
+                break;
+            case "generator":
+                Environment.ExitCode = GeneratorSpeed.Run(args[1..]);
                 break;
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -26,20 +26,30 @@ public sealed class IncrementalCachingTests
         """;
 
     [Fact]
-    public void Editing_one_spec_reparses_and_reemits_only_that_spec()
+    public void Editing_one_of_twenty_specs_reparses_and_reemits_only_that_spec()
     {
-        var first = Spec("first.model.json", First);
-        var second = Spec("second.model.json", Second);
+        var specs = Enumerable.Range(0, 20)
+            .Select(i => Spec($"variant{i:D2}.model.json", (i % 2 == 0 ? First : Second).Replace(i % 2 == 0 ? "FirstVariant" : "SecondVariant", $"Variant{i:D2}")))
+            .ToList();
         var compilation = GeneratorHarness.CreateCompilation();
-        var driver = GeneratorHarness.CreateDriver([first, second], trackSteps: true).RunGenerators(compilation);
+        var driver = GeneratorHarness.CreateDriver(specs, trackSteps: true).RunGenerators(compilation);
+        Assert.Empty(driver.GetRunResult().Diagnostics);
 
-        var edited = Spec("second.model.json", Second.Replace("\"depth\": 2", "\"depth\": 3").Replace("[1]", "[2]"));
-        driver = driver.ReplaceAdditionalText(second, edited).RunGenerators(compilation);
+        var original = specs[7];
+        var edited = Spec("variant07.model.json", original.GetText()!.ToString().Replace("\"depth\": 2", "\"depth\": 3").Replace("[1]", "[2]"));
+        driver = driver.ReplaceAdditionalText(original, edited).RunGenerators(compilation);
         var run = driver.GetRunResult().Results.Single();
 
-        Assert.Equal([IncrementalStepRunReason.Cached, IncrementalStepRunReason.Modified], Reasons(run, TrackingNames.ParsedSpecs));
-        Assert.Equal([IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Modified], Reasons(run, TrackingNames.ResolvedSpecs));
-        Assert.Equal(2, run.GeneratedSources.Length);
+        Assert.Equal(19, Reasons(run, TrackingNames.ParsedSpecs).Count(r => r == IncrementalStepRunReason.Cached));
+        Assert.Equal([edited.Path], ResolvedPaths(run, IncrementalStepRunReason.Modified));
+        Assert.Equal(19, ResolvedPaths(run, IncrementalStepRunReason.Unchanged).Length);
+        var outputs = run.TrackedOutputSteps.SelectMany(s => s.Value).ToList();
+        Assert.Equal(20, outputs.Count);
+        var reemitted = outputs.Where(o => o.Outputs.Any(v => v.Reason is IncrementalStepRunReason.New or IncrementalStepRunReason.Modified)).ToList();
+        Assert.Equal([edited.Path], reemitted.Select(o => ((SpecOutcome)o.Inputs.Single().Source.Outputs[o.Inputs.Single().OutputIndex].Value).Path));
+        Assert.All(outputs.Except(reemitted).SelectMany(o => o.Outputs), v => Assert.Equal(IncrementalStepRunReason.Cached, v.Reason));
+        Assert.Equal(20, run.GeneratedSources.Length);
+        Assert.Contains("Depth { get; init; } = 3;", run.GeneratedSources.Single(s => s.HintName.EndsWith(".Variant07.g.cs", StringComparison.Ordinal)).SourceText.ToString());
     }
 
     private const string Composition = """
@@ -128,6 +138,10 @@ public sealed class IncrementalCachingTests
     }
 
     private static AdditionalText Spec(string name, string text) => new InMemoryAdditionalText(GeneratorHarness.ProjectDirectory + name, text);
+
+    /// <summary>The specs whose resolved outcome had the given reason in the last run.</summary>
+    private static string[] ResolvedPaths(GeneratorRunResult run, IncrementalStepRunReason reason) =>
+        run.TrackedSteps[TrackingNames.ResolvedSpecs].SelectMany(s => s.Outputs).Where(o => o.Reason == reason).Select(o => ((SpecOutcome)o.Value).Path).ToArray();
 
     private static IncrementalStepRunReason[] Reasons(GeneratorRunResult run, string step) =>
         run.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();

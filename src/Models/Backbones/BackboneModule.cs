@@ -149,15 +149,18 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
     /// <summary>
     /// Throws <see cref="InsufficientMemoryException"/> before a forward whose global-attention layers' peak, the
     /// maps of the <paramref name="tensor"/> of <paramref name="shape"/> alive at once in the batch's dtype beside the
-    /// activations, exceeds the memory available (see <see cref="MemoryLimitBytes"/>).
+    /// activations, exceeds the memory available (see <see cref="MemoryLimitBytes"/>). Layers that attend a block of
+    /// queries at a time (<see cref="IQueryBlockedAttention"/>) hold a block of the map instead of all of it.
     /// </summary>
     protected void RequireMemoryFor(Tensor images, string tensor, params long[] shape)
     {
-        var need = ForwardMemoryCheck.AttentionBytes(this, images, shape);
+        var blockBytes = modules().OfType<IQueryBlockedAttention>().Select(a => (long?)a.ScoreBlockBytes).Max();
+        var need = ForwardMemoryCheck.AttentionBytes(this, images, shape, blockBytes);
         LastPeakEstimate = Math.Max(LastPeakEstimate, need);
         var maps = ForwardMemoryCheck.For(((IBackbone)this).Config.Family).Maps;
+        var held = blockBytes is null ? $"the {tensor}" : $"a block of the {tensor}";
         ForwardMemoryCheck.Require(Name, images, need,
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{maps:0.#} x the {tensor} [{string.Join(", ", shape)}], with its activations"),
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{maps:0.#} x {held} [{string.Join(", ", shape)}], with its activations"),
             AvailableBytes(images.device));
     }
 

@@ -29,7 +29,8 @@ internal static class ForwardMemoryCheck
     public sealed record Profile(double Activations, double Maps, double ActivationsBesideMaps);
 
     /// <summary>
-    /// sam-vit: scores, scores plus relative positions and their softmax (3 maps), beside each block's tokens;
+    /// sam-vit: scores (the relative positions added in place) and their softmax, with room for the einsums' terms
+    /// and the block's output (3.3 maps, of a block of queries: SamAttention), beside each block's tokens;
     /// openclip-vit: scores and softmax (2), beside the blocks' tokens and the 4x and 2x upsampled outputs;
     /// openclip-resnet: the stem and layer1 at stride 2-4; vitamin: the stem and MBConv stages at stride 2-4
     /// (the first output is conv_stage1 at stride 4, the stem's maps at stride 2 are 4 of it), and a transformer
@@ -48,11 +49,20 @@ internal static class ForwardMemoryCheck
     public static double ActivationBytes(BackboneModule backbone, Tensor images) =>
         For(((IBackbone)backbone).Config.Family).Activations * FirstOutputBytes(backbone, images) + FixedBytes;
 
-    /// <summary>The estimated peak of a global-attention layer whose maps have <paramref name="mapShape"/>.</summary>
-    public static double AttentionBytes(BackboneModule backbone, Tensor images, IReadOnlyList<long> mapShape)
+    /// <summary>
+    /// The estimated peak of a global-attention layer whose maps have <paramref name="mapShape"/> (N·heads, T, T) or
+    /// (N, heads, T, T). When the layer attends a block of queries at a time, of at most <paramref name="blockBytes"/>
+    /// of scores or one row of the token grid, a map is the larger of those two instead, where it is smaller.
+    /// </summary>
+    public static double AttentionBytes(BackboneModule backbone, Tensor images, IReadOnlyList<long> mapShape, long? blockBytes = null)
     {
         var profile = For(((IBackbone)backbone).Config.Family);
         var map = mapShape.Aggregate(1.0, (product, size) => product * size) * images.ElementSize;
+        if (blockBytes is long block)
+        {
+            var gridRowBytes = map / mapShape[^2] * GridWidth(backbone, images);
+            map = Math.Min(map, Math.Max(block, gridRowBytes));
+        }
         return profile.Maps * map + profile.ActivationsBesideMaps * FirstOutputBytes(backbone, images) + FixedBytes;
     }
 
@@ -65,6 +75,9 @@ internal static class ForwardMemoryCheck
             $"{backbone} would need about {Format(needBytes)} at the peak of its forward ({what}) " +
             $"for a {string.Join("x", images.shape)} batch of {images.dtype}, but {Format(available)} is available on {images.device}. Use a smaller image or batch.");
     }
+
+    /// <summary>The width of the first output's grid for this batch: the image's width divided by its stride, rounded up.</summary>
+    private static double GridWidth(BackboneModule backbone, Tensor images) => Math.Ceiling(images.shape[3] / backbone.FeatureInfo[0].Reduction);
 
     /// <summary>The bytes of the first output's map for this batch: its channels on the image divided by its stride, rounded up.</summary>
     private static double FirstOutputBytes(BackboneModule backbone, Tensor images)

@@ -1,5 +1,6 @@
 using ModelGen.Models.Backbones;
 using ModelGen.Models.Layers.Common;
+using ModelGen.Models.Layers.Sam;
 using ModelGen.Models.Tests.Testing;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -59,16 +60,34 @@ public sealed class ForwardMemoryTests
     public void Global_attention_is_checked_with_its_maps_beside_the_activations()
     {
         using var model = (BackboneModule)ModelZoo.Create("SamTinyW14");
+        foreach (var attention in model.modules().OfType<SamAttention>())
+            attention.ScoreBlockBytes = long.MaxValue;
         // 1024x1024: 4096 tokens of width 64 (activations about 64 MiB beside the fixed 256 MiB), maps of 4 heads of
-        // 4096x4096 float32 (256 MiB each, 3.3 of them): the activations fit in 512 MiB, the attention does not.
+        // 4096x4096 float32 (256 MiB each, in one block: 3.3 of them): the activations fit in 512 MiB, the attention does not.
         using var pixel = zeros(1, 3, 1, 1);
         using var images = pixel.expand(1, 3, 1024, 1024);
         model.MemoryLimitBytes = 512L << 20;
 
         var error = Assert.Throws<InsufficientMemoryException>(() => model.Forward(images));
         Assert.Equal(
-            "SamTinyW14 would need about 1.1 GiB at the peak of its forward (3.3 x the global attention scores (N·heads, T, T) [4, 4096, 4096], with its activations) " +
+            "SamTinyW14 would need about 1.1 GiB at the peak of its forward (3.3 x a block of the global attention scores (N·heads, T, T) [4, 4096, 4096], with its activations) " +
             "for a 1x3x1024x1024 batch of Float32, but 512 MiB is available on cpu. Use a smaller image or batch.", error.Message);
+    }
+
+    [Fact]
+    public void Global_attention_in_query_blocks_is_checked_with_one_block_of_its_maps()
+    {
+        using var model = (BackboneModule)ModelZoo.Create("SamTinyW14");
+        // 8192x8192: 512x512 tokens, maps of 4 heads of 262144² float32 (1 TiB), in blocks of one 512-token grid row
+        // (4 x 512 x 262144 x 4 B = 2 GiB, over the 32 MiB block size): 3.3 x 2 GiB beside 64 x 64 MiB of activations
+        // and the fixed 256 MiB. The activations alone (4.25 GiB) fit in 5 GiB.
+        using var pixel = zeros(1, 3, 1, 1);
+        using var images = pixel.expand(1, 3, 8192, 8192);
+        model.MemoryLimitBytes = 5L << 30;
+
+        var error = Assert.Throws<InsufficientMemoryException>(() => model.Forward(images));
+
+        Assert.StartsWith("SamTinyW14 would need about 10.9 GiB at the peak of its forward (3.3 x a block of the global attention scores (N·heads, T, T) [4, 262144, 262144]", error.Message);
     }
 
     [Fact]
@@ -77,7 +96,8 @@ public sealed class ForwardMemoryTests
         using var model = (BackboneModule)ModelZoo.Create("SamVitB");
         using var pixel = zeros(1, 3, 1, 1);
         using var images = pixel.expand(1, 3, 1024, 1024);
-        model.MemoryLimitBytes = 2L << 30;
+        // The activations (768 MiB beside the fixed 256 MiB) fit; a block of attention maps beside them does not.
+        model.MemoryLimitBytes = 1L << 30;
 
         var error = Assert.Throws<InsufficientMemoryException>(() => model.Forward(images));
         var errors = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "errors.md"));
@@ -113,6 +133,20 @@ public sealed class ForwardMemoryTests
         using var product = BatchedMatmul.Of(left, right.transpose(-2, -1).contiguous().transpose(-2, -1));
         Assert.Equal([2L, 3, 5, 6], product.shape);
         Assert.True(product.allclose(expected, rtol: 0, atol: 1e-6));
+    }
+
+    [Fact]
+    public void A_batched_product_plus_an_addend_equals_its_parts()
+    {
+        using var left = randn(2, 5, 4);
+        using var right = randn(2, 4, 6);
+        using var addend = randn(2, 5, 6);
+        using var expected = addend + 0.5 * bmm(left, right);
+
+        using var result = BatchedMatmul.OfPlus(addend, left, right, alpha: 0.5);
+
+        Assert.Equal([2L, 5, 6], result.shape);
+        Assert.True(result.allclose(expected, rtol: 0, atol: 1e-6));
     }
 
     [Fact]

@@ -1,7 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using ModelGen.Generators.Emit;
 using ModelGen.Generators.Model;
 
@@ -28,7 +26,7 @@ namespace ModelGen.Generators.Families.Distillation
         public static bool CapturesItsOwnName(DistillationUnit unit)
         {
             var probe = Emit(unit with { Header = unit.Header with { Name = ProbeName } });
-            return SyntaxFactory.ParseTokens(probe).Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == unit.Header.Name);
+            return CapturedNames.FirstIdentifier(probe, new[] { unit.Header.Name }) is not null;
         }
 
         public static string Emit(DistillationUnit unit)

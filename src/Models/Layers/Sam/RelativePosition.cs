@@ -26,28 +26,27 @@ public static class RelativePosition
 
         var qScale = Math.Max((double)kSize / qSize, 1.0);
         var kScale = Math.Max((double)qSize / kSize, 1.0);
-        var qCoords = arange(qSize, ScalarType.Float64).unsqueeze(1) * qScale;
-        var kCoords = arange(kSize, ScalarType.Float64).unsqueeze(0) * kScale;
+        var qCoords = arange(qSize, ScalarType.Float64, table.device).unsqueeze(1) * qScale;
+        var kCoords = arange(kSize, ScalarType.Float64, table.device).unsqueeze(0) * kScale;
         var relative = (qCoords - kCoords + (kSize - 1) * kScale).to(ScalarType.Int64);
         return table[relative].MoveToOuterDisposeScope();
     }
 
-    /// <summary>Adds the height and width terms to an attention map of shape (B, qH·qW, kH·kW).</summary>
-    public static Tensor AddDecomposed(Tensor attention, Tensor q, Tensor relPosH, Tensor relPosW, (long H, long W) qSize, (long H, long W) kSize)
+    /// <summary>
+    /// The height and width terms of the queries <paramref name="q"/> (B, qH·qW, C) that SAM adds to their scores
+    /// (B, qH·qW, kH·kW): (B, qH, qW, kH) and (B, qH, qW, kW), from the tables <see cref="Get"/> returns,
+    /// <paramref name="tableH"/> (qH, kH, C) and <paramref name="tableW"/> (qW, kW, C). The score of key (i, j) gets
+    /// the height term of i plus the width term of j.
+    /// </summary>
+    public static (Tensor Height, Tensor Width) DecomposedTerms(Tensor q, Tensor tableH, Tensor tableW, (long H, long W) qSize, (long H, long W) kSize)
     {
         using var scope = NewDisposeScope();
-        var rh = Get(qSize.H, kSize.H, relPosH);
-        var rw = Get(qSize.W, kSize.W, relPosW);
         var batch = q.shape[0];
         var dim = q.shape[2];
         var rq = q.reshape(batch, qSize.H, qSize.W, dim);
         ModelGen.Models.Backbones.FlopCounter.Add(ModelGen.Models.Backbones.FlopKind.RelativePosition, batch * qSize.H * qSize.W * (kSize.H + kSize.W) * dim);
-        var relH = einsum("bhwc,hkc->bhwk", rq, rh);
-        var relW = einsum("bhwc,wkc->bhwk", rq, rw);
-        var result = (attention.view(batch, qSize.H, qSize.W, kSize.H, kSize.W)
-                      + relH.unsqueeze(-1)
-                      + relW.unsqueeze(-2))
-            .view(batch, qSize.H * qSize.W, kSize.H * kSize.W);
-        return result.MoveToOuterDisposeScope();
+        var height = einsum("bhwc,hkc->bhwk", rq, tableH);
+        var width = einsum("bhwc,wkc->bhwk", rq, tableW);
+        return (height.MoveToOuterDisposeScope(), width.MoveToOuterDisposeScope());
     }
 }

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace ModelGen.Benchmarks.Report;
+
+/// <summary>
+/// The numbers of docs/performance.md, from one command: the machine, LibTorch's matmul roofline (measured at the
+/// start and the end), every family's forward time and peak memory over image sides (each variant and side in a
+/// process of its own, <see cref="ForwardSample"/>), the fraction of the roofline each reaches, SAM ViT-B with the
+/// library's default native memory against the tuned one, and, when given a Python with torch and a
+/// segment-anything checkout, upstream's <c>ImageEncoderViT</c> measured in the same run. Writes
+/// <c>results.csv</c>, <c>report.md</c> and PNG plots into <c>--out</c>.
+/// </summary>
+/// <remarks>
+/// Usage: <c>report [--quick] [--out docs/performance] [--python /usr/bin/python3 --segment-anything DIR]</c>.
+/// <c>--quick</c> measures fewer sides with one repeat and finishes in a few minutes.
+/// </remarks>
+internal static class PerformanceReport
+{
+    private sealed record Plan(string Variant, string Label, int[] Sides);
+
+    public static void Run(string[] args)
+    {
+        var quick = Options.Flag(args, "--quick");
+        var output = Options.Text(args, "--out", Path.Combine("docs", "performance"));
+        var python = Options.Text(args, "--python");
+        var segmentAnything = Options.Text(args, "--segment-anything");
+        var (repeats, warmup, matmulSide) = quick ? (1, 1, 2048) : (3, 1, 4096);
+        Directory.CreateDirectory(output);
+
+        var notes = MachineDescription.Lines().ToList();
+        notes.ForEach(Console.WriteLine);
+        var rooflineBefore = MatmulRoofline.Measure(matmulSide, 3);
+        Console.WriteLine($"matmul {matmulSide}³ float32: {rooflineBefore:F1} GFLOP/s");
+
+        var plans = quick ? QuickPlans() : FullPlans();
+        var tuned = new List<ForwardResult>();
+        foreach (var plan in plans)
+            foreach (var side in plan.Sides)
+                if (Sample(plan.Variant, side, repeats, warmup, freshPages: false) is { } result)
+                    tuned.Add(result);
+
+        var memoryModes = new List<(string Mode, ForwardResult Result)>();
+        foreach (var (mode, fresh, hugePages) in new[] { ("library defaults", true, false), ("huge pages only", true, true), ("huge pages, freed memory reused", false, false) })
+            if (Sample("SamVitB", 1024, repeats, warmup, fresh, hugePages) is { } result)
+                memoryModes.Add((mode, result));
+
+        var peers = new List<(string Mode, ForwardResult Result)>();
+        if (python is not null && segmentAnything is not null)
+            foreach (var (mode, tunedMemory) in new[] { ("PyTorch defaults", false), ("huge pages, freed memory reused", true) })
+                foreach (var side in quick ? new[] { 512, 1024 } : [256, 512, 1024])
+                    if (PythonPeer.Sample(python, segmentAnything, side, repeats, warmup, tunedMemory) is { } result)
+                        peers.Add((mode, result));
+
+        var rooflineAfter = MatmulRoofline.Measure(matmulSide, 3);
+        Console.WriteLine($"matmul {matmulSide}³ float32: {rooflineAfter:F1} GFLOP/s");
+        notes.Add($"Load average at the end: {MachineDescription.LoadAverage()}");
+        var roofline = Math.Max(rooflineBefore, rooflineAfter);
+
+        ReportFiles.WriteCsv(Path.Combine(output, "results.csv"), tuned, memoryModes, peers, roofline);
+        ReportPlots.Write(output, tuned, roofline);
+        var markdown = ReportFiles.Markdown(notes, matmulSide, rooflineBefore, rooflineAfter, tuned, memoryModes, peers, roofline, quick);
+        Models.IO.AtomicFile.WriteAllText(Path.Combine(output, "report.md"), markdown);
+        Console.WriteLine();
+        Console.WriteLine(markdown);
+    }
+
+    private static Plan[] FullPlans() =>
+    [
+        new("SamVitB", "SAM ViT-B", [256, 512, 1024, 1536, 2048]),
+        new("VitaminSmallRwkv", "VITAMIN-S RWKV", [256, 512, 1024, 1536, 2048]),
+        new("VitaminSmallTransformer", "VITAMIN-S", [256, 512, 1024]),
+        new("OpenClipViTB16", "OpenCLIP ViT-B/16", [224, 448, 896]),
+        new("OpenClipRN50", "OpenCLIP RN50", [224, 448, 896, 1792]),
+    ];
+
+    private static Plan[] QuickPlans() =>
+    [
+        new("SamVitB", "SAM ViT-B", [256, 512, 1024]),
+        new("VitaminSmallRwkv", "VITAMIN-S RWKV", [256, 512, 1024]),
+        new("VitaminSmallTransformer", "VITAMIN-S", [256, 512]),
+        new("OpenClipViTB16", "OpenCLIP ViT-B/16", [224, 448]),
+        new("OpenClipRN50", "OpenCLIP RN50", [224, 448]),
+    ];
+
+    /// <summary>Runs <see cref="ForwardSample"/> in a child process of this harness.</summary>
+    private static ForwardResult? Sample(string variant, int side, int repeats, int warmup, bool freshPages, bool hugePagesOnly = false)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+            start.ArgumentList.Add(typeof(PerformanceReport).Assembly.Location);
+        if (freshPages)
+            start.ArgumentList.Add("--fresh-pages");
+        if (hugePagesOnly)
+            start.Environment["THP_MEM_ALLOC_ENABLE"] = "1";
+        foreach (var argument in new[] { "forward-sample", "--variant", variant, "--side", Text(side), "--repeats", Text(repeats), "--warmup", Text(warmup) })
+            start.ArgumentList.Add(argument);
+        return ChildProcess.RunForResult(start, $"{variant} {side}²");
+    }
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
