@@ -15,7 +15,7 @@ namespace ModelGen.Models.Tests.Dtypes;
 /// <remarks>
 /// Against float64 the error is float32's own rounding: measured at most 7.9e-7 (SAM 6.3e-7, OpenCLIP ViT 4.7e-7,
 /// ResNet 2.4e-7, VITAMIN 5.5e-7 to 7.9e-7, the students with their necks 3.4e-7); 1e-5 leaves a margin of ten for
-/// other CPUs' kernels, while a wrong weight, constant or operator shows at 1e-3 and above. Against bfloat16 (8-bit
+/// other CPUs' kernels and is still orders below the error of a wrong weight, constant or operator. Against bfloat16 (8-bit
 /// mantissa, 2^-9 ≈ 2e-3 per rounding, compounded over the layers) measured at most 1.8e-2 (SAM 8.6e-3, OpenCLIP ViT
 /// 6.2e-3, ResNet 4.8e-3, VITAMIN 1.3e-2 to 1.8e-2, the students with their necks 1.1e-2); 3e-2 keeps a margin of
 /// 1.7 and is far below the error of order 1 of a broken layer. Against float16 (11-bit mantissa) measured at most
