@@ -8,7 +8,8 @@ namespace ModelGen.Benchmarks;
 /// <summary>
 /// Bi-WKV at a VITAMIN-like size (B=1, T=4096 tokens = 64x64, C=384), against one 384x384 linear layer on the same
 /// tokens: the operator should cost well under such a layer. The kernel benchmarks call the operator's forward and
-/// backward without autograd, to tell the kernels' cost from that of autograd and of LibTorch's ops around them.
+/// backward without autograd, to tell the kernels' cost from that of autograd and of LibTorch's ops around them. The
+/// tensor-op benchmarks time the evaluation that other devices run, on the CPU.
 /// </summary>
 [MemoryDiagnoser]
 public class BiWkvBenchmarks
@@ -51,6 +52,23 @@ public class BiWkvBenchmarks
     {
         using var scope = NewDisposeScope();
         BiWkv.Apply(_w, _u, _k, _v).sum().backward();
+        ClearGradients(_w, _u, _k, _v);
+    }
+
+    /// <summary>The tensor-op evaluation that runs off the CPU, here on the CPU.</summary>
+    [Benchmark]
+    public void BiWkvTensorOpsForward()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        BiWkv.Apply(_w, _u, _k, _v, BiWkvMode.TensorOps);
+    }
+
+    [Benchmark]
+    public void BiWkvTensorOpsForwardBackward()
+    {
+        using var scope = NewDisposeScope();
+        BiWkv.Apply(_w, _u, _k, _v, BiWkvMode.TensorOps).sum().backward();
         ClearGradients(_w, _u, _k, _v);
     }
 

@@ -231,18 +231,179 @@ public class BiWkvTests
         Assert.Throws<ArgumentException>(() => BiWkv.Apply(w.to_type(ScalarType.Float32), u, k, v));
         Assert.Throws<ArgumentException>(() => BiWkv.Apply(w, u, k, v[.., ..2]));
         Assert.Throws<ArgumentException>(() => BiWkv.Apply(w[..1], u, k, v));
+        Assert.Throws<ArgumentException>(() => BiWkv.Apply(w.to_type(ScalarType.Int64), u.to_type(ScalarType.Int64),
+            k.to_type(ScalarType.Int64), v.to_type(ScalarType.Int64)));
     }
 
     [Fact]
-    public void RejectsTensorsOffTheCpu_NamingTheLimitation()
+    public void RejectsTensorsOnDifferentDevices()
     {
         using var scope = NewDisposeScope();
         var meta = new Device(DeviceType.META);
         var (w, u, k, v) = RandomInputs(batch: 1, tokens: 3, channels: 2, keyScale: 1, seed: 52);
 
-        var error = Assert.Throws<NotSupportedException>(() => BiWkv.Apply(w, u, k.to(meta), v.to(meta)));
-        Assert.Contains("CPU implementation only", error.Message);
-        Assert.Contains("k is on meta", error.Message);
+        var error = Assert.Throws<ArgumentException>(() => BiWkv.Apply(w, u, k.to(meta), v.to(meta)));
+        Assert.Contains("on one device", error.Message);
+    }
+
+    [Fact]
+    public void OffTheCpu_ReturnsTheInputsDeviceDtypeAndShape()
+    {
+        using var scope = NewDisposeScope();
+        var meta = new Device(DeviceType.META);
+        var (w, u, k, v) = RandomInputs(batch: 2, tokens: 5, channels: 3, keyScale: 1, seed: 53);
+
+        var y = BiWkv.Apply(w.to(meta), u.to(meta), k.to(meta), v.to(ScalarType.Float64, meta));
+
+        Assert.Equal(DeviceType.META, y.device_type);
+        Assert.Equal(ScalarType.Float64, y.dtype);
+        Assert.Equal(k.shape, y.shape);
+    }
+
+    /// <summary>
+    /// The tensor-op evaluation against the naive reference: T of one chunk (2 tokens), of two full chunks (6), of
+    /// several with a shorter last one (37, 64, 65, 130, 301), a single token, B &gt; 1; keys up to ±<paramref name="keyScale"/>, w·T up to
+    /// ±<paramref name="decayTimesTokens"/> (growing as well as shrinking decays) and bonuses up to ±<paramref name="bonusScale"/>.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 37, 7, 3.0, 5.0, 1.0, 81)]
+    [InlineData(2, 2, 3, 80.0, 5.0, 50.0, 87)]
+    [InlineData(2, 6, 3, 80.0, 30.0, 50.0, 88)]
+    [InlineData(1, 64, 5, 80.0, 300.0, 50.0, 82)]
+    [InlineData(3, 1, 5, 80.0, 5.0, 50.0, 83)]
+    [InlineData(2, 65, 6, 80.0, 300.0, 50.0, 84)]
+    [InlineData(2, 130, 4, 80.0, 400.0, 10.0, 85)]
+    [InlineData(1, 301, 3, 30.0, 250.0, 5.0, 86)]
+    public void TensorOps_ForwardAndGradients_MatchNaiveReference(
+        int batch, int tokens, int channels, double keyScale, double decayTimesTokens, double bonusScale, int seed)
+    {
+        using var scope = NewDisposeScope();
+        var (w, u, k, v) = WideInputs(batch, tokens, channels, keyScale, decayTimesTokens, bonusScale, seed);
+        var gradY = randn([batch, tokens, channels], ScalarType.Float64, generator: new Generator((ulong)seed + 100));
+
+        var (y, grads) = ValueAndGradients(TensorOps, w, u, k, v, gradY);
+        var (yRef, gradsRef) = ValueAndGradients(Naive, w, u, k, v, gradY);
+
+        TensorAssert.Close(yRef, y, Float64Tolerance, Float64Tolerance, "y");
+        string[] names = ["dw", "du", "dk", "dv"];
+        for (var i = 0; i < 4; i++)
+        {
+            // dw sums terms growing with the distance (w·T of hundreds) that largely cancel, as in the CPU kernel's test.
+            TensorAssert.Close(gradsRef[i], grads[i], Float64Tolerance, i == 0 ? 1e-7 : Float64Tolerance, names[i]);
+        }
+    }
+
+    [Fact]
+    public void TensorOps_InFloat32_IsCloseToTheFloat64Reference()
+    {
+        using var scope = NewDisposeScope();
+        var (w, u, k, v) = WideInputs(batch: 2, tokens: 150, channels: 9, keyScale: 80, decayTimesTokens: 300,
+            bonusScale: 50, seed: 91);
+        var gradY = randn([2, 150, 9], ScalarType.Float64, generator: new Generator(92));
+        Func<Tensor, Tensor, Tensor, Tensor, Tensor> inFloat32 = (wr, ur, kr, vr) => BiWkv.Apply(
+            wr.to_type(ScalarType.Float32), ur.to_type(ScalarType.Float32), kr.to_type(ScalarType.Float32),
+            vr.to_type(ScalarType.Float32), BiWkvMode.TensorOps).to_type(ScalarType.Float64);
+
+        var (y, grads) = ValueAndGradients(inFloat32, w, u, k, v, gradY);
+        var (yRef, gradsRef) = ValueAndGradients(Naive, w, u, k, v, gradY);
+
+        Assert.True(y.isfinite().all().item<bool>(), "y has non-finite values");
+        // Logits of a few hundred carry an absolute float32 error of a few 1e-5 into the weights.
+        TensorAssert.Close(yRef, y, 1e-4, 1e-4, "float32 y");
+        string[] names = ["dw", "du", "dk", "dv"];
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(grads[i].isfinite().all().item<bool>(), $"{names[i]} has non-finite values");
+            Assert.True(RelativeError(gradsRef[i], grads[i]) < 1e-4, $"{names[i]}: relative error {RelativeError(gradsRef[i], grads[i])}");
+        }
+    }
+
+    /// <summary>Many chunks, checked against the CPU kernel rather than the O(T²) reference.</summary>
+    [Fact]
+    public void TensorOps_OnALongSequence_MatchesTheCpuKernel()
+    {
+        using var scope = NewDisposeScope();
+        var (w, u, k, v) = WideInputs(batch: 1, tokens: 4099, channels: 4, keyScale: 60, decayTimesTokens: 200,
+            bonusScale: 5, seed: 93);
+        var gradY = randn([1, 4099, 4], ScalarType.Float64, generator: new Generator(94));
+
+        var (y, grads) = ValueAndGradients(TensorOps, w, u, k, v, gradY);
+        var (yRef, gradsRef) = ValueAndGradients(Formula, w, u, k, v, gradY);
+
+        TensorAssert.Close(yRef, y, Float64Tolerance, Float64Tolerance, "y");
+        string[] names = ["dw", "du", "dk", "dv"];
+        for (var i = 0; i < 4; i++)
+            TensorAssert.Close(gradsRef[i], grads[i], Float64Tolerance, i == 0 ? 1e-7 : 1e-8, names[i]);
+    }
+
+    /// <summary>Every intermediate of a tensor-op forward and backward is disposed (the gradients live in LibTorch until read).</summary>
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    public void TensorOps_ForwardAndBackward_LeaveNoLiveTensors(ScalarType dtype)
+    {
+        var (w, u, k, v) = RandomInputs(batch: 2, tokens: 70, channels: 3, keyScale: 5, seed: 98);
+        Tensor[] leaves = [w.to_type(dtype).requires_grad_(true), u.to_type(dtype).requires_grad_(true),
+            k.to_type(dtype).requires_grad_(true), v.to_type(dtype).requires_grad_(true)];
+        foreach (var t in new[] { w, u, k, v })
+            t.Dispose();
+
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        using (var y = BiWkv.Apply(leaves[0], leaves[1], leaves[2], leaves[3], BiWkvMode.TensorOps))
+        using (var loss = y.sum())
+            loss.backward();
+
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        foreach (var leaf in leaves)
+        {
+            leaf.grad!.Dispose();
+            leaf.Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData(BiWkvMode.Formula)]
+    [InlineData(BiWkvMode.TensorOps)]
+    public void AnEmptyBatch_GivesAnEmptyOutputAndZeroGradients(BiWkvMode mode)
+    {
+        using var scope = NewDisposeScope();
+        var (w, u, k, v) = RandomInputs(batch: 0, tokens: 70, channels: 3, keyScale: 1, seed: 95);
+
+        var (y, grads) = ValueAndGradients((wr, ur, kr, vr) => BiWkv.Apply(wr, ur, kr, vr, mode), w, u, k, v, y => y.sum());
+
+        Assert.Equal(new long[] { 0, 70, 3 }, y.shape);
+        Assert.All(grads, g => Assert.Equal(0, g.abs().sum().item<double>()));
+    }
+
+    /// <summary>Half-precision inputs are computed in float32 and the result rounded to their dtype, gradients included.</summary>
+    [Theory]
+    [InlineData(ScalarType.BFloat16, BiWkvMode.Formula)]
+    [InlineData(ScalarType.BFloat16, BiWkvMode.TensorOps)]
+    [InlineData(ScalarType.Float16, BiWkvMode.Formula)]
+    [InlineData(ScalarType.Float16, BiWkvMode.TensorOps)]
+    public void HalfPrecision_IsComputedInFloat32(ScalarType dtype, BiWkvMode mode)
+    {
+        using var scope = NewDisposeScope();
+        var (w, u, k, v) = RandomInputs(batch: 2, tokens: 70, channels: 5, keyScale: 8, seed: 96);
+        Tensor[] half = [w.to_type(dtype), u.to_type(dtype), k.to_type(dtype), v.to_type(dtype)];
+        var gradY = randn([2, 70, 5], ScalarType.Float64, generator: new Generator(97)).to_type(dtype);
+
+        var (y, grads) = ValueAndGradients((wr, ur, kr, vr) => BiWkv.Apply(wr, ur, kr, vr, mode),
+            half[0], half[1], half[2], half[3], gradY);
+        var inFloat32 = half.Select(t => t.to_type(ScalarType.Float32)).ToArray();
+        var (yRef, gradsRef) = ValueAndGradients(Formula, inFloat32[0], inFloat32[1], inFloat32[2], inFloat32[3],
+            gradY.to_type(ScalarType.Float32));
+
+        Assert.Equal(dtype, y.dtype);
+        // The result is the float32 one rounded once to the dtype: within half its unit in the last place.
+        var unit = dtype == ScalarType.BFloat16 ? Math.Pow(2, -8) : Math.Pow(2, -11);
+        TensorAssert.Close(yRef, y.to_type(ScalarType.Float32), 1e-6, unit, "y");
+        string[] names = ["dw", "du", "dk", "dv"];
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(dtype, grads[i].dtype);
+            TensorAssert.Close(gradsRef[i], grads[i].to_type(ScalarType.Float32), 1e-3, unit, names[i]);
+        }
     }
 
     private static (Tensor W, Tensor U, Tensor K, Tensor V) RandomInputs(
@@ -255,6 +416,21 @@ public class BiWkvTests
         var v = randn([batch, tokens, channels], ScalarType.Float64, generator: generator);
         return (w, u, k, v);
     }
+
+    /// <summary>Keys up to ±keyScale, w·T up to ±decayTimesTokens, u up to ±bonusScale (uniform).</summary>
+    private static (Tensor W, Tensor U, Tensor K, Tensor V) WideInputs(int batch, int tokens, int channels,
+        double keyScale, double decayTimesTokens, double bonusScale, int seed)
+    {
+        var generator = new Generator((ulong)seed);
+        var w = (rand([channels], ScalarType.Float64, generator: generator) * 2 - 1) * decayTimesTokens / tokens;
+        var u = (rand([channels], ScalarType.Float64, generator: generator) * 2 - 1) * bonusScale;
+        var k = (rand([batch, tokens, channels], ScalarType.Float64, generator: generator) * 2 - 1) * keyScale;
+        var v = randn([batch, tokens, channels], ScalarType.Float64, generator: generator);
+        return (w, u, k, v);
+    }
+
+    private static double RelativeError(Tensor expected, Tensor actual) =>
+        ((actual - expected).norm() / expected.norm()).item<double>();
 
     private static (Tensor Value, Tensor[] Gradients) ValueAndGradients(
         Func<Tensor, Tensor, Tensor, Tensor, Tensor> op, Tensor w, Tensor u, Tensor k, Tensor v, Tensor gradY) =>
@@ -272,6 +448,9 @@ public class BiWkvTests
     }
 
     private static Tensor Formula(Tensor w, Tensor u, Tensor k, Tensor v) => BiWkv.Apply(w, u, k, v);
+
+    private static Tensor TensorOps(Tensor w, Tensor u, Tensor k, Tensor v) =>
+        BiWkv.Apply(w, u, k, v, BiWkvMode.TensorOps);
 
     /// <summary>The formula as a softmax over all token pairs, O(T²).</summary>
     private static Tensor Naive(Tensor w, Tensor u, Tensor k, Tensor v) =>

@@ -51,7 +51,11 @@ public sealed class SpatialMix : ExplicitModule<Tensor, Tensor>
 
     public Linear Output { get; }
 
-    /// <summary>How the Bi-WKV operator is evaluated: the documented formula (default), or like the upstream CUDA kernel.</summary>
+    /// <summary>
+    /// How the Bi-WKV operator is evaluated: the documented formula (default; CPU kernels on the CPU, tensor operations
+    /// elsewhere), the formula as tensor operations on any device, or like the upstream CUDA kernel. The operator also
+    /// takes care of dtypes (float16 and bfloat16 in float32).
+    /// </summary>
     public BiWkvMode Mode { get; set; } = BiWkvMode.Formula;
 
     public override Tensor forward(Tensor x)
