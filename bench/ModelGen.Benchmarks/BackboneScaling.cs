@@ -19,7 +19,6 @@ namespace ModelGen.Benchmarks;
 /// </remarks>
 public static class BackboneScaling
 {
-    private const int SamHeads = 12;
     private const int Patch = 16;
 
     public static void Run(string[] args)
@@ -31,8 +30,8 @@ public static class BackboneScaling
             set_num_threads(int.Parse(Option(args, "--threads", ""), CultureInfo.InvariantCulture));
         Console.WriteLine($"torch threads: {get_num_threads()}, repeats: {repeats}, warm-up: {warmup}, load: {LoadAverage()}");
 
-        var vitamin = Measure("VitaminSmallRwkv", () => new VitaminSmallRwkv(), sides, warmup, repeats, _ => null);
-        var sam = Measure("SamVitB", () => new SamVitB(), sides, warmup, repeats, SamTooLarge);
+        var vitamin = Measure("VitaminSmallRwkv", () => new VitaminSmallRwkv(), sides, warmup, repeats);
+        var sam = Measure("SamVitB", () => new SamVitB(), sides, warmup, repeats);
 
         Console.WriteLine();
         Console.WriteLine($"load after: {LoadAverage()}");
@@ -49,57 +48,35 @@ public static class BackboneScaling
     }
 
     /// <summary>Fastest forward seconds per side; null where the size was skipped.</summary>
-    private static double?[] Measure(string name, Func<IBackbone> create, int[] sides, int warmup, int repeats,
-        Func<int, string?> skipReason)
+    private static double?[] Measure(string name, Func<IBackbone> create, int[] sides, int warmup, int repeats)
     {
         using var backbone = create();
         using var noGrad = no_grad();
         var result = new double?[sides.Length];
         for (var i = 0; i < sides.Length; i++)
         {
-            var reason = skipReason(sides[i]);
-            if (reason is not null)
-            {
-                Console.WriteLine($"{name} {sides[i]}: skipped, {reason}");
-                continue;
-            }
-
             using var images = randn(1, 3, sides[i], sides[i], generator: new Generator(1));
             var times = new List<double>();
-            for (var run = 0; run < warmup + repeats; run++)
+            try
             {
-                var watch = Stopwatch.StartNew();
-                using (backbone.Forward(images))
-                    watch.Stop();
-                if (run >= warmup)
-                    times.Add(watch.Elapsed.TotalSeconds);
+                for (var run = 0; run < warmup + repeats; run++)
+                {
+                    var watch = Stopwatch.StartNew();
+                    using (backbone.Forward(images))
+                        watch.Stop();
+                    if (run >= warmup)
+                        times.Add(watch.Elapsed.TotalSeconds);
+                }
+            }
+            catch (InsufficientMemoryException e)
+            {
+                Console.WriteLine($"{name} {sides[i]}: skipped, {e.Message}");
+                continue;
             }
             result[i] = times.Min();
             Console.WriteLine($"{name} {sides[i]}: {string.Join(" ", times.Select(t => t.ToString("F3", CultureInfo.InvariantCulture)))} s, load {LoadAverage()}");
         }
         return result;
-    }
-
-    /// <summary>
-    /// SAM's global blocks hold three (heads, T, T) float32 maps at once: the scores, the scores plus the decomposed
-    /// relative positions, and their softmax. Allocating beyond the free memory would invite the OOM killer, which may
-    /// pick another process of this shared machine, so such sizes are skipped.
-    /// </summary>
-    private static string? SamTooLarge(int side)
-    {
-        var tokens = (double)(side / Patch) * (side / Patch);
-        var peak = 3 * SamHeads * tokens * tokens * sizeof(float);
-        var available = AvailableBytes();
-        return peak < 0.8 * available
-            ? null
-            : $"its global attention needs 3 x {SamHeads} x {tokens:F0}² x 4 B = {peak / (1L << 30):F1} GiB, " +
-              $"{available / (1L << 30):F1} GiB available";
-    }
-
-    private static double AvailableBytes()
-    {
-        var line = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemAvailable:", StringComparison.Ordinal));
-        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
 
     private static string LoadAverage() =>

@@ -65,10 +65,11 @@ def main():
                 peak = status_bytes("VmHWM:") - before
             if run >= warmup:
                 seconds.append(elapsed)
+    retained = status_bytes("VmRSS:") - before
     load = " ".join(open("/proc/loadavg").read().split()[:3])
     print("SAMPLE " + json.dumps({
         "Variant": f"upstream vit_b (torch {torch.__version__})", "Side": args.side, "GigaMacs": 0.0,
-        "Seconds": seconds, "PeakMiB": peak / 2**20, "EstimateMiB": 0.0, "Threads": torch.get_num_threads(), "Load": load}))
+        "Seconds": seconds, "PeakMiB": peak / 2**20, "EstimateMiB": 0.0, "RetainedMiB": retained / 2**20, "Threads": torch.get_num_threads(), "Load": load}))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ namespace ModelGen.Benchmarks.Report;
 /// <summary>
 /// One variant at one image side, in a process of its own: the peak memory of its first forward (VmHWM minus the
 /// resident set before it; a fresh process has no freed memory to reuse, so the peak is the forward's own), then
-/// the times of the measured forwards after the warm-up ones, and the peak the library's memory check estimated. Prints one <c>SAMPLE {json}</c> line.
+/// the times of the measured forwards after the warm-up ones, the peak the library's memory check estimated, and the
+/// memory the process still holds after the forwards. Prints one <c>SAMPLE {json}</c> line.
 /// </summary>
 /// <remarks>Usage: <c>forward-sample --variant SamVitB --side 1024 [--repeats 3] [--warmup 1]</c>.</remarks>
 internal static class ForwardSample
@@ -42,15 +43,18 @@ internal static class ForwardSample
             if (run >= Math.Max(1, warmup))
                 times.Add(watch.Elapsed.TotalSeconds);
         }
+        var retained = ProcessMemory.ResidentBytes() - before;
         Console.WriteLine(Prefix + JsonSerializer.Serialize(new ForwardResult(
             variant, side, gmacs, times.ToArray(), peak / (double)(1 << 20), ((BackboneModule)backbone).LastPeakEstimate / (1 << 20),
-            get_num_threads(), MachineDescription.LoadAverage())));
+            retained / (double)(1 << 20), get_num_threads(), MachineDescription.LoadAverage())));
     }
 }
 
 /// <summary>What <see cref="ForwardSample"/> measured (and the Python peer prints in the same shape).</summary>
 /// <param name="EstimateMiB">What the library's memory check estimated for the forward (0 for the peer).</param>
-internal sealed record ForwardResult(string Variant, int Side, double GigaMacs, double[] Seconds, double PeakMiB, double EstimateMiB, int Threads, string Load)
+/// <param name="RetainedMiB">The resident set after the last forward (its outputs freed) beyond the one before the first.</param>
+internal sealed record ForwardResult(
+    string Variant, int Side, double GigaMacs, double[] Seconds, double PeakMiB, double EstimateMiB, double RetainedMiB, int Threads, string Load)
 {
     [JsonIgnore]
     public double Median => Seconds.Length == 0 ? double.NaN : Seconds.Order().ElementAt(Seconds.Length / 2);

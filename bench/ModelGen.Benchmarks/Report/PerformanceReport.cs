@@ -49,7 +49,7 @@ internal static class PerformanceReport
         var peers = new List<(string Mode, ForwardResult Result)>();
         if (python is not null && segmentAnything is not null)
             foreach (var (mode, tunedMemory) in new[] { ("PyTorch defaults", false), ("huge pages, freed memory reused", true) })
-                foreach (var side in quick ? new[] { 512, 1024 } : [256, 512, 1024])
+                foreach (var side in quick ? new[] { 512 } : [256, 512, 1024])
                     if (PythonPeer.Sample(python, segmentAnything, side, repeats, warmup, tunedMemory) is { } result)
                         peers.Add((mode, result));
 

@@ -28,7 +28,8 @@ internal static class ReportPlots
             line.LegendText = group.Key;
             line.MarkerSize = 6;
         }
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = x => Math.Round(Math.Pow(2, x)).ToString("0") };
+        var sides = results.Select(r => r.Side).Distinct().Order().ToArray();
+        plot.Axes.Bottom.SetTicks(sides.Select(side => Math.Log2(side)).ToArray(), sides.Select(side => side.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
         if (logY)
             plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = y => Math.Pow(10, y).ToString("G3") };
         plot.Title(title);
