@@ -1,0 +1,82 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Backbones;
+
+/// <summary>
+/// Activation checkpointing of one block, as PyTorch's <c>torch.utils.checkpoint</c>: the forward runs the
+/// block without a graph and keeps only its input; the backward runs it again with a graph on a detached
+/// copy of the input and differentiates that. Inputs: the block, its input, then the block's parameters
+/// that require a gradient. The parameters are inputs so that the node has an edge to each of them: their
+/// gradients go back through the engine, which accumulates them into <c>.grad</c> as any other's, and a
+/// block whose input needs no gradient (the first after a frozen stem) still trains.
+/// </summary>
+/// <remarks>
+/// No block draws random numbers in training (there is no dropout or drop path), so there is no random
+/// state to restore before the recomputation. Buffers (BatchNorm's running statistics) are restored after
+/// it, so that a checkpointed step moves them once, as a plain one does.
+/// </remarks>
+internal sealed class BlockCheckpointFunction : autograd.SingleTensorFunction<BlockCheckpointFunction>
+{
+    private const string BlockKey = "block";
+    private const string ParametersKey = "parameters";
+    private const string InputRequiresGradKey = "inputRequiresGrad";
+
+    public override string Name => nameof(BlockCheckpointFunction);
+
+    /// <summary>The block's output, through a checkpoint when anything in it needs a gradient; dispose it as the block's own.</summary>
+    public static Tensor Run(nn.Module<Tensor, Tensor> block, Tensor input)
+    {
+        var parameters = block.parameters().Where(p => p.requires_grad).ToArray();
+        if (parameters.Length == 0 && !input.requires_grad)
+            return block.call(input);
+
+        using var scope = NewDisposeScope();
+        var vars = new object[2 + parameters.Length];
+        vars[0] = block;
+        vars[1] = input;
+        parameters.CopyTo(vars, 2);
+        return apply(vars).MoveToOuterDisposeScope();
+    }
+
+    // TorchSharp runs this under no_grad.
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var (block, input) = ((nn.Module<Tensor, Tensor>)vars[0], (Tensor)vars[1]);
+        ctx.save_for_backward([input]);
+        ctx.save_data(BlockKey, block);
+        ctx.save_data(ParametersKey, vars.Skip(2).Cast<Parameter>().ToArray());
+        ctx.save_data(InputRequiresGradKey, input.requires_grad);
+        // Without this, TorchSharp would keep a placeholder tensor per output for the case of a missing gradient.
+        ctx.set_materialize_grads(false);
+        return block.call(input);
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    {
+        var block = (nn.Module<Tensor, Tensor>)ctx.get_data(BlockKey);
+        var parameters = (Parameter[])ctx.get_data(ParametersKey);
+        var inputRequiresGrad = (bool)ctx.get_data(InputRequiresGradKey);
+        var gradients = new List<Tensor>(new Tensor[2 + parameters.Length]);
+        if (grad_output.IsInvalid)
+            return gradients;
+
+        using var scope = NewDisposeScope();
+        var input = ctx.get_saved_variables()[0].detach().requires_grad_(inputRequiresGrad);
+        Tensor output;
+        var buffersBefore = block.buffers().Select(b => b.clone()).ToArray();
+        using (enable_grad())
+            output = block.call(input);
+        using (no_grad())
+            foreach (var (buffer, before) in block.buffers().Zip(buffersBefore))
+                buffer.copy_(before);
+
+        Tensor[] targets = inputRequiresGrad ? [input, .. parameters] : [.. parameters];
+        var targetGradients = autograd.grad([output], targets, [grad_output], allow_unused: true);
+        var first = inputRequiresGrad ? 1 : 2;
+        for (var i = 0; i < targetGradients.Count; i++)
+            gradients[first + i] = targetGradients[i].IsInvalid ? null! : targetGradients[i].MoveToOuterDisposeScope();
+        return gradients;
+    }
+}
