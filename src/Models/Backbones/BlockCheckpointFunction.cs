@@ -68,12 +68,12 @@ internal sealed class BlockCheckpointFunction : autograd.SingleTensorFunction<Bl
         var buffersBefore = block.buffers().Select(b => b.clone()).ToArray();
         using (enable_grad())
             output = block.call(input);
+        Tensor[] targets = inputRequiresGrad ? [input, .. parameters] : [.. parameters];
+        var targetGradients = autograd.grad([output], targets, [grad_output], allow_unused: true);
+        // Only now: BatchNorm's backward reads the statistics it saved, and an in-place restore before it would be refused.
         using (no_grad())
             foreach (var (buffer, before) in block.buffers().Zip(buffersBefore))
                 buffer.copy_(before);
-
-        Tensor[] targets = inputRequiresGrad ? [input, .. parameters] : [.. parameters];
-        var targetGradients = autograd.grad([output], targets, [grad_output], allow_unused: true);
         var first = inputRequiresGrad ? 1 : 2;
         for (var i = 0; i < targetGradients.Count; i++)
             gradients[first + i] = targetGradients[i].IsInvalid ? null! : targetGradients[i].MoveToOuterDisposeScope();
