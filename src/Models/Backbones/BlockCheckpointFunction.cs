@@ -5,23 +5,29 @@ using static TorchSharp.torch;
 namespace ModelGen.Models.Backbones;
 
 /// <summary>
-/// Activation checkpointing of one block, as PyTorch's <c>torch.utils.checkpoint</c>: the forward runs the
-/// block without a graph and keeps only its input; the backward runs it again with a graph on a detached
-/// copy of the input and differentiates that. Inputs: the block, its input, then the block's parameters
-/// that require a gradient. The parameters are inputs so that the node has an edge to each of them: their
-/// gradients go back through the engine, which accumulates them into <c>.grad</c> as any other's, and a
-/// block whose input needs no gradient (the first after a frozen stem) still trains.
+/// Activation checkpointing of one block, as PyTorch's reentrant <c>torch.utils.checkpoint</c>: the forward runs the
+/// block without a graph and keeps only its input; the backward runs it again with a graph on a detached copy of the
+/// input and backpropagates the incoming gradient through it, which accumulates the parameters' gradients into their
+/// <c>.grad</c> directly, and returns the input's. Inputs: the block, its input, then the block's parameters that
+/// require a gradient, so that the node is in the graph even when its input needs no gradient (the first block after
+/// a frozen stem).
 /// </summary>
 /// <remarks>
 /// No block draws random numbers in training (there is no dropout or drop path), so there is no random
 /// state to restore before the recomputation. Buffers (BatchNorm's running statistics) are restored after
-/// it, so that a checkpointed step moves them once, as a plain one does.
+/// it, so that a checkpointed step moves them once, as a plain one does. As with PyTorch's reentrant variant, the
+/// parameters' gradients reach <c>.grad</c> whatever the outer call: <c>autograd.grad</c> over them is not supported.
+/// The parameters' gradients are not returned through the engine because TorchSharp keeps a managed handle to every
+/// returned tensor until the caller's dispose scope ends: all of them would stay alive through the whole backward.
 /// </remarks>
 internal sealed class BlockCheckpointFunction : autograd.SingleTensorFunction<BlockCheckpointFunction>
 {
     private const string BlockKey = "block";
     private const string ParametersKey = "parameters";
     private const string InputRequiresGradKey = "inputRequiresGrad";
+
+    [ThreadStatic]
+    private static Tensor? _returnedGradient;
 
     public override string Name => nameof(BlockCheckpointFunction);
 
@@ -55,6 +61,9 @@ internal sealed class BlockCheckpointFunction : autograd.SingleTensorFunction<Bl
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
+        // The engine holds its own reference to what the last backward returned: the handle can go.
+        _returnedGradient?.Dispose();
+        _returnedGradient = null;
         var block = (nn.Module<Tensor, Tensor>)ctx.get_data(BlockKey);
         var parameters = (Parameter[])ctx.get_data(ParametersKey);
         var inputRequiresGrad = (bool)ctx.get_data(InputRequiresGradKey);
@@ -62,21 +71,25 @@ internal sealed class BlockCheckpointFunction : autograd.SingleTensorFunction<Bl
         if (grad_output.IsInvalid)
             return gradients;
 
-        using var scope = NewDisposeScope();
-        var input = ctx.get_saved_variables()[0].detach().requires_grad_(inputRequiresGrad);
-        Tensor output;
-        var buffersBefore = block.buffers().Select(b => b.clone()).ToArray();
-        using (enable_grad())
-            output = block.call(input);
-        Tensor[] targets = inputRequiresGrad ? [input, .. parameters] : [.. parameters];
-        var targetGradients = autograd.grad([output], targets, [grad_output], allow_unused: true);
-        // Only now: BatchNorm's backward reads the statistics it saved, and an in-place restore before it would be refused.
-        using (no_grad())
-            foreach (var (buffer, before) in block.buffers().Zip(buffersBefore))
-                buffer.copy_(before);
-        var first = inputRequiresGrad ? 1 : 2;
-        for (var i = 0; i < targetGradients.Count; i++)
-            gradients[first + i] = targetGradients[i].IsInvalid ? null! : targetGradients[i].MoveToOuterDisposeScope();
+        using (var scope = NewDisposeScope())
+        {
+            var input = ctx.get_saved_variables()[0].detach().requires_grad_(inputRequiresGrad);
+            var buffersBefore = block.buffers().Select(b => b.clone()).ToArray();
+            Tensor output;
+            using (enable_grad())
+                output = block.call(input);
+            Tensor[] leaves = inputRequiresGrad ? [input, .. parameters] : [.. parameters];
+            autograd.backward([output], [grad_output], inputs: leaves);
+            // Only now: BatchNorm's backward reads the statistics it saved, and an in-place restore before it would be refused.
+            using (no_grad())
+                foreach (var (buffer, before) in block.buffers().Zip(buffersBefore))
+                    buffer.copy_(before);
+            if (inputRequiresGrad)
+                _returnedGradient = gradients[1] = input.grad!.MoveToOuterDisposeScope();
+        }
+        // The handles TorchSharp made for this call live in the caller's dispose scope, to the end of the whole
+        // backward: the incoming gradient's can go now, the returned gradient's at the next call.
+        grad_output.Dispose();
         return gradients;
     }
 }
