@@ -74,7 +74,7 @@ internal static class StepMeasurement
         foreach (var r in results)
         {
             var plain = results.FirstOrDefault(o => o.Variant == r.Variant && o.Side == r.Side && o.Batch == r.Batch && !o.Checkpointing);
-            var saved = r.Checkpointing && r.GradientsPeakMiB is { } peak && plain?.GradientsPeakMiB is { } plainPeak ? $"{1 - peak / plainPeak:P0}" : "";
+            var saved = r.Checkpointing && r.GradientsPeakMiB is { } peak && plain?.GradientsPeakMiB is { } plainPeak ? (1 - peak / plainPeak).ToString("P0", CultureInfo.InvariantCulture) : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Variant} | {r.Side} | {r.Batch} | {(r.Checkpointing ? "on" : "off")} | {r.Median:F2} | {r.Fastest:F2} | {Mib(r.GradientsPeakMiB)} | {Mib(r.StepPeakMiB)} | {r.ResidentMiB:F0} | {saved} |"));
         }
