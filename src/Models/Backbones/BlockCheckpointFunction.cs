@@ -71,7 +71,7 @@ internal sealed class BlockCheckpointFunction : autograd.SingleTensorFunction<Bl
         if (grad_output.IsInvalid)
             return gradients;
 
-        using (var scope = NewDisposeScope())
+        using (NewDisposeScope())
         {
             var input = ctx.get_saved_variables()[0].detach().requires_grad_(inputRequiresGrad);
             var buffersBefore = block.buffers().Select(b => b.clone()).ToArray();
