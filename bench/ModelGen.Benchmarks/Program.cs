@@ -6,6 +6,9 @@ namespace ModelGen.Benchmarks;
 
 public static class Program
 {
+    /// <summary>Whether freed native memory stays in the process (<c>TensorMemory.OptimizeForLargeTensors</c>; off with <c>--fresh-pages</c>).</summary>
+    internal static bool ReusesFreedMemory { get; private set; }
+
     public static void Main(string[] args)
     {
         // Before anything loads LibTorch: OpenMP reads its wait policy once, at load.
@@ -15,7 +18,8 @@ public static class Program
                 : "LibTorch's OpenMP threads: could not make them sleep when idle; they keep the default policy.");
         var reuse = !args.Contains("--fresh-pages");
         args = args.Where(a => a is not ("--fresh-pages" or "--omp-passive")).ToArray();
-        Console.WriteLine(reuse && TensorMemory.OptimizeForLargeTensors()
+        ReusesFreedMemory = reuse && TensorMemory.OptimizeForLargeTensors();
+        Console.WriteLine(ReusesFreedMemory
             ? "Native memory: huge pages, freed memory reused (TensorMemory.OptimizeForLargeTensors)."
             : "Native memory: the defaults (large tensors fault in fresh 4 KiB pages).");
         switch (args.FirstOrDefault())
@@ -25,6 +29,12 @@ public static class Program
                 break;
             case "forward-memory":
                 ForwardMemory.Run(args[1..]);
+                break;
+            case "training-step":
+                TrainingStepBenchmark.Run(args[1..]);
+                break;
+            case "distill-step":
+                DistillStepBenchmark.Run(args[1..]);
                 break;
             case "vitamin-breakdown":
                 VitaminBreakdown.Run(args[1..]);

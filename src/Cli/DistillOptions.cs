@@ -5,6 +5,7 @@ namespace ModelGen.Cli;
 /// <param name="DType">float32 or float64.</param>
 /// <param name="NoClipping">Train without gradient clipping (the recipe's <c>maxGradNorm</c> otherwise, or <paramref name="MaxGradNorm"/>).</param>
 /// <param name="NoLrScaling">Do not scale the learning rate to the batch size (<c>auto_scale_lr</c> off).</param>
+/// <param name="GradCheckpointing">Checkpoint the student's activations per block (less memory, slower steps).</param>
 internal sealed record DistillOptions(
     string Composition,
     DirectoryInfo Images,
@@ -28,7 +29,8 @@ internal sealed record DistillOptions(
     double? WarmupFactor = null,
     double? EtaMinRatio = null,
     int? BaseBatchSize = null,
-    bool NoLrScaling = false)
+    bool NoLrScaling = false,
+    bool GradCheckpointing = false)
 {
     /// <summary>Iterations between checkpoints when <c>--checkpoint-every</c> is not given.</summary>
     public const int DefaultCheckpointEvery = 1000;

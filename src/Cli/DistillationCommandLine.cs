@@ -50,11 +50,13 @@ internal static class DistillationCommandLine
         var etaMinRatioOption = new Option<double?>("--eta-min-ratio") { CustomParser = OptionParsers.Number, Description = "The cosine's final rate over the base rate, in [0, 1] (default: the recipe's)." };
         var baseBatchOption = new Option<int?>("--base-batch-size") { CustomParser = OptionParsers.WholeNumber, Description = "The batch size the learning rate is given for; it is scaled by batch size / this (default: the recipe's)." };
         var noLrScalingOption = new Option<bool>("--no-lr-scaling") { Description = "Do not scale the learning rate to the batch size." };
+        var gradCheckpointingOption = new Option<bool>("--grad-checkpointing") { Description = "Keep only each student block's input in the forward and recompute the block in the backward: less memory for about one more student forward a step; the same training." };
         var distill = new Command("distill", "Distil a composition's teacher into its student over an image folder: checkpoints, CSV log, loss curve and the student under upstream names.")
         {
             compositionArgument, imagesOption, outOption, cacheOption, epochsOption, batchOption, lrOption, warmupOption, maxItersOption, checkpointOption,
             resumeOption, seedOption, studentWeightsOption, teacherWeightsOption, noPretrainedOption, dtypeOption,
             weightDecayOption, maxGradNormOption, noClippingOption, warmupFactorOption, etaMinRatioOption, baseBatchOption, noLrScalingOption,
+            gradCheckpointingOption,
         };
         distill.SetAction(result => withProject(result, () => Cancellable(token => DistillationCommands.Distill(output, error, progress, new DistillOptions(
             result.GetValue(compositionArgument)!,
@@ -79,7 +81,8 @@ internal static class DistillationCommandLine
             result.GetValue(warmupFactorOption),
             result.GetValue(etaMinRatioOption),
             result.GetValue(baseBatchOption),
-            result.GetValue(noLrScalingOption)), token))));
+            result.GetValue(noLrScalingOption),
+            result.GetValue(gradCheckpointingOption)), token))));
 
         return [dump, distill];
     }

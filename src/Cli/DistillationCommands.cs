@@ -82,7 +82,7 @@ internal static class DistillationCommands
         var sessionOptions = new DistillationSessionOptions(
             options.Output.FullName, options.Epochs, options.BatchSize, options.LearningRate, options.Warmup, options.MaxIterations,
             options.CheckpointEvery ?? DistillOptions.DefaultCheckpointEvery, options.Seed, dtype, Resume: options.Resume,
-            Recipe: Recipe(registration.Spec.Recipe, options));
+            Recipe: Recipe(registration.Spec.Recipe, options), GradCheckpointing: options.GradCheckpointing);
         var data = Images(options.Images, registration.Spec.Input);
         if (options.StudentWeights is { } student)
             ArgumentChecks.ExistingFile(student, "--student-weights");
@@ -130,7 +130,8 @@ internal static class DistillationCommands
             var session = new DistillationSession(composition, data, sessionOptions, cache);
             output.WriteLine($"{registration.Name}: {data.Count} images, {session.Epochs} epochs of {session.EpochLength} iterations (batch {session.BatchSize}), "
                 + $"stopping at iteration {session.TotalIterations}; learning rate {Number(session.LearningRate)} after scaling to the batch; teacher weights {TeacherWeightsLabel(spec, options.TeacherWeights, teacherPretrained, options.Seed)}; "
-                + (cache is null ? "teacher run on every batch" : $"feature cache {cache.Folder}"));
+                + (cache is null ? "teacher run on every batch" : $"feature cache {cache.Folder}")
+                + (options.GradCheckpointing ? "; the student's activations checkpointed per block" : ""));
 
             var clock = Stopwatch.StartNew();
             int? firstIteration = null;

@@ -108,6 +108,18 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
         eval();
     }
 
+    /// <summary>
+    /// Activation checkpointing per block (timm's <c>set_grad_checkpointing</c>): when on, a training forward with
+    /// gradients enabled keeps only each block's input and the backward recomputes the block, which trades about one
+    /// more forward of the blocks for the memory of their inner activations. Outputs and gradients are those of a plain
+    /// forward; inference (eval mode or no_grad) is unchanged. Off by default.
+    /// </summary>
+    public bool GradCheckpointing { get; set; }
+
+    /// <summary>The generated forward's call of one block: through a checkpoint when <see cref="GradCheckpointing"/> applies.</summary>
+    protected Tensor RunBlock(nn.Module<Tensor, Tensor> block, Tensor x) =>
+        GradCheckpointing && training && is_grad_enabled() ? BlockCheckpointFunction.Run(block, x) : block.call(x);
+
     /// <summary>A fixed backbone's forward runs without building a graph, as upstream's does under <c>torch.no_grad()</c>; dispose the result after the forward.</summary>
     protected IDisposable? FixedForwardScope() => IsFixed ? no_grad() : null;
 

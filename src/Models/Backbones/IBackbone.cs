@@ -31,6 +31,9 @@ public interface IBackbone : IDisposable
     /// <summary>Whether the backbone is frozen as a whole (upstream <c>fix=True</c>).</summary>
     bool IsFixed { get; }
 
+    /// <summary>Whether a training forward checkpoints each block's activations (recomputing them in the backward) to save memory; off by default.</summary>
+    bool GradCheckpointing { get; set; }
+
     /// <summary>Whether <see cref="Forward"/> rejects a batch holding NaN or infinite values (off by default: the check waits for the device).</summary>
     bool RejectNonFiniteInputs { get; set; }
 

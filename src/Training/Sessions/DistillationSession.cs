@@ -89,6 +89,7 @@ public sealed class DistillationSession
     {
         var model = _composition.Model;
         model.to(Options.DType).to(Options.Device ?? CPU);
+        model.Student.GradCheckpointing = Options.GradCheckpointing;
         var recipe = Recipe;
         var adamOptions = new AdamWOptions(LearningRate, recipe.WeightDecay, recipe.Beta1, recipe.Beta2, recipe.Eps);
         using var optimizer = new AdamWOptimizer(ParameterGroups.Build(model, recipe.WeightDecay, new ParamwiseOptions(recipe.NormDecayMult)), adamOptions);

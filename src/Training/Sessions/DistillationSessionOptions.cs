@@ -13,6 +13,7 @@ namespace ModelGen.Training.Sessions;
 /// <param name="Seed">Seeds each epoch's data order (with the epoch).</param>
 /// <param name="Resume">Continue from the checkpoint <c>last_checkpoint</c> names in the output folder.</param>
 /// <param name="Recipe">The recipe to train by instead of the composition's (e.g. <c>Spec.Recipe with { WeightDecay = 0 }</c>); the values above override it in turn.</param>
+/// <param name="GradCheckpointing">Checkpoint the student's activations per block (<see cref="Models.Backbones.IBackbone.GradCheckpointing"/>): less memory, about one more student forward a step, the same training. Not part of a run's settings: a resume may change it.</param>
 public sealed record DistillationSessionOptions(
     string OutputFolder,
     int? Epochs = null,
@@ -25,7 +26,8 @@ public sealed record DistillationSessionOptions(
     ScalarType DType = ScalarType.Float32,
     Device? Device = null,
     bool Resume = false,
-    Compositions.DistillationRecipe? Recipe = null)
+    Compositions.DistillationRecipe? Recipe = null,
+    bool GradCheckpointing = false)
 {
     /// <summary>The log's file name in the output folder.</summary>
     public const string LogFile = "log.csv";

@@ -181,31 +181,31 @@ namespace ModelGen.Models.OpenClip
             x = nn.functional.avg_pool2d(x, [2, 2]);
 
             // layer1: 3 bottleneck(s) of 64 planes, stride 4
-            x = Layer1[0].call(x);
-            x = Layer1[1].call(x);
-            x = Layer1[2].call(x);
+            x = RunBlock(Layer1[0], x);
+            x = RunBlock(Layer1[1], x);
+            x = RunBlock(Layer1[2], x);
             var layer1 = x;
 
             // layer2: 4 bottleneck(s) of 128 planes, stride 8
-            x = Layer2[0].call(x);
-            x = Layer2[1].call(x);
-            x = Layer2[2].call(x);
-            x = Layer2[3].call(x);
+            x = RunBlock(Layer2[0], x);
+            x = RunBlock(Layer2[1], x);
+            x = RunBlock(Layer2[2], x);
+            x = RunBlock(Layer2[3], x);
             var layer2 = x;
 
             // layer3: 6 bottleneck(s) of 256 planes, stride 16
-            x = Layer3[0].call(x);
-            x = Layer3[1].call(x);
-            x = Layer3[2].call(x);
-            x = Layer3[3].call(x);
-            x = Layer3[4].call(x);
-            x = Layer3[5].call(x);
+            x = RunBlock(Layer3[0], x);
+            x = RunBlock(Layer3[1], x);
+            x = RunBlock(Layer3[2], x);
+            x = RunBlock(Layer3[3], x);
+            x = RunBlock(Layer3[4], x);
+            x = RunBlock(Layer3[5], x);
             var layer3 = x;
 
             // layer4: 3 bottleneck(s) of 512 planes, stride 32
-            x = Layer4[0].call(x);
-            x = Layer4[1].call(x);
-            x = Layer4[2].call(x);
+            x = RunBlock(Layer4[0], x);
+            x = RunBlock(Layer4[1], x);
+            x = RunBlock(Layer4[2], x);
             var layer4 = x;
             return (layer1, layer2, layer3, layer4);
         }

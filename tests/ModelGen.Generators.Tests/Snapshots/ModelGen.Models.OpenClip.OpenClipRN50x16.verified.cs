@@ -205,55 +205,55 @@ namespace ModelGen.Models.OpenClip
             x = nn.functional.avg_pool2d(x, [2, 2]);
 
             // layer1: 6 bottleneck(s) of 96 planes, stride 4
-            x = Layer1[0].call(x);
-            x = Layer1[1].call(x);
-            x = Layer1[2].call(x);
-            x = Layer1[3].call(x);
-            x = Layer1[4].call(x);
-            x = Layer1[5].call(x);
+            x = RunBlock(Layer1[0], x);
+            x = RunBlock(Layer1[1], x);
+            x = RunBlock(Layer1[2], x);
+            x = RunBlock(Layer1[3], x);
+            x = RunBlock(Layer1[4], x);
+            x = RunBlock(Layer1[5], x);
             var layer1 = x;
 
             // layer2: 8 bottleneck(s) of 192 planes, stride 8
-            x = Layer2[0].call(x);
-            x = Layer2[1].call(x);
-            x = Layer2[2].call(x);
-            x = Layer2[3].call(x);
-            x = Layer2[4].call(x);
-            x = Layer2[5].call(x);
-            x = Layer2[6].call(x);
-            x = Layer2[7].call(x);
+            x = RunBlock(Layer2[0], x);
+            x = RunBlock(Layer2[1], x);
+            x = RunBlock(Layer2[2], x);
+            x = RunBlock(Layer2[3], x);
+            x = RunBlock(Layer2[4], x);
+            x = RunBlock(Layer2[5], x);
+            x = RunBlock(Layer2[6], x);
+            x = RunBlock(Layer2[7], x);
             var layer2 = x;
 
             // layer3: 18 bottleneck(s) of 384 planes, stride 16
-            x = Layer3[0].call(x);
-            x = Layer3[1].call(x);
-            x = Layer3[2].call(x);
-            x = Layer3[3].call(x);
-            x = Layer3[4].call(x);
-            x = Layer3[5].call(x);
-            x = Layer3[6].call(x);
-            x = Layer3[7].call(x);
-            x = Layer3[8].call(x);
-            x = Layer3[9].call(x);
-            x = Layer3[10].call(x);
-            x = Layer3[11].call(x);
-            x = Layer3[12].call(x);
-            x = Layer3[13].call(x);
-            x = Layer3[14].call(x);
-            x = Layer3[15].call(x);
-            x = Layer3[16].call(x);
-            x = Layer3[17].call(x);
+            x = RunBlock(Layer3[0], x);
+            x = RunBlock(Layer3[1], x);
+            x = RunBlock(Layer3[2], x);
+            x = RunBlock(Layer3[3], x);
+            x = RunBlock(Layer3[4], x);
+            x = RunBlock(Layer3[5], x);
+            x = RunBlock(Layer3[6], x);
+            x = RunBlock(Layer3[7], x);
+            x = RunBlock(Layer3[8], x);
+            x = RunBlock(Layer3[9], x);
+            x = RunBlock(Layer3[10], x);
+            x = RunBlock(Layer3[11], x);
+            x = RunBlock(Layer3[12], x);
+            x = RunBlock(Layer3[13], x);
+            x = RunBlock(Layer3[14], x);
+            x = RunBlock(Layer3[15], x);
+            x = RunBlock(Layer3[16], x);
+            x = RunBlock(Layer3[17], x);
             var layer3 = x;
 
             // layer4: 8 bottleneck(s) of 768 planes, stride 32
-            x = Layer4[0].call(x);
-            x = Layer4[1].call(x);
-            x = Layer4[2].call(x);
-            x = Layer4[3].call(x);
-            x = Layer4[4].call(x);
-            x = Layer4[5].call(x);
-            x = Layer4[6].call(x);
-            x = Layer4[7].call(x);
+            x = RunBlock(Layer4[0], x);
+            x = RunBlock(Layer4[1], x);
+            x = RunBlock(Layer4[2], x);
+            x = RunBlock(Layer4[3], x);
+            x = RunBlock(Layer4[4], x);
+            x = RunBlock(Layer4[5], x);
+            x = RunBlock(Layer4[6], x);
+            x = RunBlock(Layer4[7], x);
             var layer4 = x;
             return (layer1, layer2, layer3, layer4);
         }

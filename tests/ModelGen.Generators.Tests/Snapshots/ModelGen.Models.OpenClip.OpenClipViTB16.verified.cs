@@ -185,18 +185,18 @@ namespace ModelGen.Models.OpenClip
             x = cat([classToken, x], 1);
             x = x + ClipPositionEmbedding.Resample(PositionalEmbedding, height, width).to(x.dtype);
             x = LnPre.call(x);
-            x = Transformer.Resblocks[0].call(x);
-            x = Transformer.Resblocks[1].call(x);
-            x = Transformer.Resblocks[2].call(x);
-            x = Transformer.Resblocks[3].call(x);
-            x = Transformer.Resblocks[4].call(x);
-            x = Transformer.Resblocks[5].call(x);
-            x = Transformer.Resblocks[6].call(x);
-            x = Transformer.Resblocks[7].call(x);
-            x = Transformer.Resblocks[8].call(x);
-            x = Transformer.Resblocks[9].call(x);
-            x = Transformer.Resblocks[10].call(x);
-            x = Transformer.Resblocks[11].call(x);
+            x = RunBlock(Transformer.Resblocks[0], x);
+            x = RunBlock(Transformer.Resblocks[1], x);
+            x = RunBlock(Transformer.Resblocks[2], x);
+            x = RunBlock(Transformer.Resblocks[3], x);
+            x = RunBlock(Transformer.Resblocks[4], x);
+            x = RunBlock(Transformer.Resblocks[5], x);
+            x = RunBlock(Transformer.Resblocks[6], x);
+            x = RunBlock(Transformer.Resblocks[7], x);
+            x = RunBlock(Transformer.Resblocks[8], x);
+            x = RunBlock(Transformer.Resblocks[9], x);
+            x = RunBlock(Transformer.Resblocks[10], x);
+            x = RunBlock(Transformer.Resblocks[11], x);
             return (x, height, width);
         }
 

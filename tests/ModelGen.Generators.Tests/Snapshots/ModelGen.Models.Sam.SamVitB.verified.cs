@@ -152,27 +152,27 @@ namespace ModelGen.Models.Sam
             x = x + global::ModelGen.Models.Layers.Common.AbsolutePositionEmbedding.ResampleNhwc(PosEmbed, x.shape[1], x.shape[2]);
 
             // layer1: blocks 0-2, block 2 global
-            x = Blocks[0].call(x);
-            x = Blocks[1].call(x);
-            x = Blocks[2].call(x);
+            x = RunBlock(Blocks[0], x);
+            x = RunBlock(Blocks[1], x);
+            x = RunBlock(Blocks[2], x);
             var layer1 = x.permute(0, 3, 1, 2).contiguous();
 
             // layer2: blocks 3-5, block 5 global
-            x = Blocks[3].call(x);
-            x = Blocks[4].call(x);
-            x = Blocks[5].call(x);
+            x = RunBlock(Blocks[3], x);
+            x = RunBlock(Blocks[4], x);
+            x = RunBlock(Blocks[5], x);
             var layer2 = x.permute(0, 3, 1, 2).contiguous();
 
             // layer3: blocks 6-8, block 8 global
-            x = Blocks[6].call(x);
-            x = Blocks[7].call(x);
-            x = Blocks[8].call(x);
+            x = RunBlock(Blocks[6], x);
+            x = RunBlock(Blocks[7], x);
+            x = RunBlock(Blocks[8], x);
             var layer3 = x.permute(0, 3, 1, 2).contiguous();
 
             // neck: blocks 9-11, block 11 global
-            x = Blocks[9].call(x);
-            x = Blocks[10].call(x);
-            x = Blocks[11].call(x);
+            x = RunBlock(Blocks[9], x);
+            x = RunBlock(Blocks[10], x);
+            x = RunBlock(Blocks[11], x);
             var neck = Neck.call(x.permute(0, 3, 1, 2));
 
             scope.MoveToOuter(layer1, layer2, layer3, neck);

@@ -164,39 +164,39 @@ namespace ModelGen.Models.Sam
             x = x + global::ModelGen.Models.Layers.Common.AbsolutePositionEmbedding.ResampleNhwc(PosEmbed, x.shape[1], x.shape[2]);
 
             // layer1: blocks 0-5, block 5 global
-            x = Blocks[0].call(x);
-            x = Blocks[1].call(x);
-            x = Blocks[2].call(x);
-            x = Blocks[3].call(x);
-            x = Blocks[4].call(x);
-            x = Blocks[5].call(x);
+            x = RunBlock(Blocks[0], x);
+            x = RunBlock(Blocks[1], x);
+            x = RunBlock(Blocks[2], x);
+            x = RunBlock(Blocks[3], x);
+            x = RunBlock(Blocks[4], x);
+            x = RunBlock(Blocks[5], x);
             var layer1 = x.permute(0, 3, 1, 2).contiguous();
 
             // layer2: blocks 6-11, block 11 global
-            x = Blocks[6].call(x);
-            x = Blocks[7].call(x);
-            x = Blocks[8].call(x);
-            x = Blocks[9].call(x);
-            x = Blocks[10].call(x);
-            x = Blocks[11].call(x);
+            x = RunBlock(Blocks[6], x);
+            x = RunBlock(Blocks[7], x);
+            x = RunBlock(Blocks[8], x);
+            x = RunBlock(Blocks[9], x);
+            x = RunBlock(Blocks[10], x);
+            x = RunBlock(Blocks[11], x);
             var layer2 = x.permute(0, 3, 1, 2).contiguous();
 
             // layer3: blocks 12-17, block 17 global
-            x = Blocks[12].call(x);
-            x = Blocks[13].call(x);
-            x = Blocks[14].call(x);
-            x = Blocks[15].call(x);
-            x = Blocks[16].call(x);
-            x = Blocks[17].call(x);
+            x = RunBlock(Blocks[12], x);
+            x = RunBlock(Blocks[13], x);
+            x = RunBlock(Blocks[14], x);
+            x = RunBlock(Blocks[15], x);
+            x = RunBlock(Blocks[16], x);
+            x = RunBlock(Blocks[17], x);
             var layer3 = x.permute(0, 3, 1, 2).contiguous();
 
             // neck: blocks 18-23, block 23 global
-            x = Blocks[18].call(x);
-            x = Blocks[19].call(x);
-            x = Blocks[20].call(x);
-            x = Blocks[21].call(x);
-            x = Blocks[22].call(x);
-            x = Blocks[23].call(x);
+            x = RunBlock(Blocks[18], x);
+            x = RunBlock(Blocks[19], x);
+            x = RunBlock(Blocks[20], x);
+            x = RunBlock(Blocks[21], x);
+            x = RunBlock(Blocks[22], x);
+            x = RunBlock(Blocks[23], x);
             var neck = Neck.call(x.permute(0, 3, 1, 2));
 
             scope.MoveToOuter(layer1, layer2, layer3, neck);

@@ -172,33 +172,33 @@ namespace ModelGen.Models.Vitamin
             using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
             var x = Stem.call(images);
-            x = ConvStages[0][0].call(x);
-            x = ConvStages[0][1].call(x);
+            x = RunBlock(ConvStages[0][0], x);
+            x = RunBlock(ConvStages[0][1], x);
             var convStage1 = x;
-            x = ConvStages[1][0].call(x);
-            x = ConvStages[1][1].call(x);
-            x = ConvStages[1][2].call(x);
-            x = ConvStages[1][3].call(x);
+            x = RunBlock(ConvStages[1][0], x);
+            x = RunBlock(ConvStages[1][1], x);
+            x = RunBlock(ConvStages[1][2], x);
+            x = RunBlock(ConvStages[1][3], x);
             var convStage2 = x;
 
             // Tokens as an NHWC map: the same memory order as upstream's (B, h*w, C) sequence.
             x = ConvFinalPool.call(x).permute(0, 2, 3, 1).contiguous();
             x = x + PositionEmbedding.Resize(PosEmbed, 64, 64, x.shape[1], x.shape[2]);
-            x = Layers[0].call(x); // RwkvBlock
-            x = Layers[1].call(x); // RwkvBlock
-            x = Layers[2].call(x); // RwkvBlock
-            x = Layers[3].call(x); // RwkvBlock
-            x = Layers[4].call(x); // RwkvBlock
-            x = Layers[5].call(x); // RwkvBlock
-            x = Layers[6].call(x); // RwkvBlock
-            x = Layers[7].call(x); // RwkvBlock
+            x = RunBlock(Layers[0], x); // RwkvBlock
+            x = RunBlock(Layers[1], x); // RwkvBlock
+            x = RunBlock(Layers[2], x); // RwkvBlock
+            x = RunBlock(Layers[3], x); // RwkvBlock
+            x = RunBlock(Layers[4], x); // RwkvBlock
+            x = RunBlock(Layers[5], x); // RwkvBlock
+            x = RunBlock(Layers[6], x); // RwkvBlock
+            x = RunBlock(Layers[7], x); // RwkvBlock
             var layer7 = x.permute(0, 3, 1, 2).contiguous();
-            x = Layers[8].call(x); // RwkvBlock
-            x = Layers[9].call(x); // RwkvBlock
-            x = Layers[10].call(x); // RwkvBlock
-            x = Layers[11].call(x); // RwkvBlock
-            x = Layers[12].call(x); // RwkvBlock
-            x = Layers[13].call(x); // RwkvBlock
+            x = RunBlock(Layers[8], x); // RwkvBlock
+            x = RunBlock(Layers[9], x); // RwkvBlock
+            x = RunBlock(Layers[10], x); // RwkvBlock
+            x = RunBlock(Layers[11], x); // RwkvBlock
+            x = RunBlock(Layers[12], x); // RwkvBlock
+            x = RunBlock(Layers[13], x); // RwkvBlock
             var finalNorm = FinalNorm.call(x).permute(0, 3, 1, 2).contiguous();
 
             scope.MoveToOuter(convStage1, convStage2, layer7, finalNorm);

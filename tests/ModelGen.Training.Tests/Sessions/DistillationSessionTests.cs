@@ -137,6 +137,23 @@ public sealed class DistillationSessionTests : IDisposable
     }
 
     /// <summary>Trains a fresh composition on the images, with the cache <c>&lt;name&gt;-cache</c>.</summary>
+    [Fact]
+    public void Grad_checkpointing_checkpoints_the_student_and_trains_it_the_same()
+    {
+        var plain = Run("plain", new DistillationSessionOptions(_folder.File("plain"), MaxIterations: 3, DType: TorchSharp.torch.ScalarType.Float64));
+        var data = SessionSetup.Images(_folder.File("images"));
+        using var composition = SessionSetup.Composition();
+        var options = new DistillationSessionOptions(_folder.File("checkpointed"), MaxIterations: 3, DType: TorchSharp.torch.ScalarType.Float64, GradCheckpointing: true);
+
+        var checkpointed = new DistillationSession(composition, data, options, SessionSetup.Cache(composition, _folder.File("checkpointed-cache"))).Run();
+
+        Assert.True(composition.Student.GradCheckpointing);
+        Assert.False(composition.Teacher!.GradCheckpointing);
+        Assert.Equal(plain.Steps.Count, checkpointed.Steps.Count);
+        foreach (var (want, got) in plain.Steps.Zip(checkpointed.Steps))
+            Assert.Equal(want.Loss, got.Loss, 1e-10 * Math.Abs(want.Loss));
+    }
+
     private DistillationResult Run(string name, DistillationSessionOptions options, CancellationToken cancellationToken = default, Action<DistillationStepRecord>? onStep = null)
     {
         var data = SessionSetup.Images(_folder.File("images"));

@@ -121,7 +121,7 @@ namespace ModelGen.Generators.Families.OpenClip
                 writer.Line();
                 writer.Line($"// {outputs[stage]}: {shape.Layers[stage]} bottleneck(s) of {shape.Planes(stage)} planes, stride {OpenClipResNetShape.Reductions[stage]}");
                 for (var b = 0; b < shape.Layers[stage]; b++)
-                    writer.Line($"x = Layer{stage + 1}[{b}].call(x);");
+                    writer.Line($"x = RunBlock(Layer{stage + 1}[{b}], x);");
                 writer.Line($"var {outputs[stage]} = x;");
             }
             writer.Line($"return ({string.Join(", ", outputs)});");

@@ -118,7 +118,7 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Line("x = x + ClipPositionEmbedding.Resample(PositionalEmbedding, height, width).to(x.dtype);");
             writer.Line("x = LnPre.call(x);");
             for (var b = 0; b < shape.Layers; b++)
-                writer.Line($"x = Transformer.Resblocks[{b}].call(x);");
+                writer.Line($"x = RunBlock(Transformer.Resblocks[{b}], x);");
             writer.Line("return (x, height, width);");
             writer.Close();
             writer.Line();

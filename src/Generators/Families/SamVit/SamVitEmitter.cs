@@ -88,7 +88,7 @@ namespace ModelGen.Generators.Families.SamVit
                 writer.Line();
                 writer.Line($"// {outputs[s]}: blocks {first}-{last}, block {last} global");
                 for (var b = first; b <= last; b++)
-                    writer.Line($"x = Blocks[{b}].call(x);");
+                    writer.Line($"x = RunBlock(Blocks[{b}], x);");
                 writer.Line(s == stages.Count - 1
                     ? $"var {outputs[s]} = Neck.call(x.permute(0, 3, 1, 2));"
                     : $"var {outputs[s]} = x.permute(0, 3, 1, 2).contiguous();");

@@ -125,7 +125,7 @@ namespace ModelGen.Generators.Families.Vitamin
             for (var s = 0; s < stages.Count; s++)
             {
                 for (var b = 0; b < stages[s].Count; b++)
-                    writer.Line($"x = ConvStages[{s}][{b}].call(x);");
+                    writer.Line($"x = RunBlock(ConvStages[{s}][{b}], x);");
                 writer.Line($"var {outputs[s].Variable} = x;");
             }
             writer.Line();
@@ -135,7 +135,7 @@ namespace ModelGen.Generators.Families.Vitamin
                 writer.Line($"x = x + PositionEmbedding.Resize(PosEmbed, {shape.PosEmbedHeight}, {shape.PosEmbedWidth}, x.shape[1], x.shape[2]);");
             for (var i = 0; i < kinds.Count; i++)
             {
-                writer.Line($"x = Layers[{i}].call(x); // {kinds[i]}");
+                writer.Line($"x = RunBlock(Layers[{i}], x); // {kinds[i]}");
                 if (i == shape.IntermediateIndex)
                     writer.Line($"var {outputs[2].Variable} = x.permute(0, 3, 1, 2).contiguous();");
             }
