@@ -166,11 +166,11 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
     /// </summary>
     protected void RequireMemoryFor(Tensor images, string tensor, params long[] shape)
     {
-        var blockBytes = modules().OfType<IQueryBlockedAttention>().Select(a => (long?)a.ScoreBlockBytes).Max();
-        var need = ForwardMemoryCheck.AttentionBytes(this, images, shape, blockBytes);
+        var queriesPerBlock = modules().OfType<IQueryBlockedAttention>().Select(a => (long?)a.QueriesPerBlock).Max();
+        var need = ForwardMemoryCheck.AttentionBytes(this, images, shape, queriesPerBlock);
         LastPeakEstimate = Math.Max(LastPeakEstimate, need);
         var maps = ForwardMemoryCheck.For(((IBackbone)this).Config.Family).Maps;
-        var held = blockBytes is null ? $"the {tensor}" : $"a block of the {tensor}";
+        var held = queriesPerBlock is null ? $"the {tensor}" : $"a block of the {tensor}";
         ForwardMemoryCheck.Require(Name, images, need,
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{maps:0.#} x {held} [{string.Join(", ", shape)}], with its activations"),
             AvailableBytes(images.device));

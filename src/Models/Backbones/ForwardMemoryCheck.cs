@@ -51,18 +51,15 @@ internal static class ForwardMemoryCheck
 
     /// <summary>
     /// The estimated peak of a global-attention layer whose maps have <paramref name="mapShape"/> (N·heads, T, T) or
-    /// (N, heads, T, T). When the layer attends a block of queries at a time, of at most <paramref name="blockBytes"/>
-    /// of scores or one row of the token grid, a map is the larger of those two instead, where it is smaller.
+    /// (N, heads, T, T). When the layer attends <paramref name="queriesPerBlock"/> queries at a time, a map is the
+    /// scores of that many queries, where they are fewer than T.
     /// </summary>
-    public static double AttentionBytes(BackboneModule backbone, Tensor images, IReadOnlyList<long> mapShape, long? blockBytes = null)
+    public static double AttentionBytes(BackboneModule backbone, Tensor images, IReadOnlyList<long> mapShape, long? queriesPerBlock = null)
     {
         var profile = For(((IBackbone)backbone).Config.Family);
         var map = mapShape.Aggregate(1.0, (product, size) => product * size) * images.ElementSize;
-        if (blockBytes is long block)
-        {
-            var gridRowBytes = map / mapShape[^2] * GridWidth(backbone, images);
-            map = Math.Min(map, Math.Max(block, gridRowBytes));
-        }
+        if (queriesPerBlock is long queries)
+            map = map / mapShape[^2] * Math.Min(queries, mapShape[^2]);
         return profile.Maps * map + profile.ActivationsBesideMaps * FirstOutputBytes(backbone, images) + FixedBytes;
     }
 
@@ -75,9 +72,6 @@ internal static class ForwardMemoryCheck
             $"{backbone} would need about {Format(needBytes)} at the peak of its forward ({what}) " +
             $"for a {string.Join("x", images.shape)} batch of {images.dtype}, but {Format(available)} is available on {images.device}. Use a smaller image or batch.");
     }
-
-    /// <summary>The width of the first output's grid for this batch: the image's width divided by its stride, rounded up.</summary>
-    private static double GridWidth(BackboneModule backbone, Tensor images) => Math.Ceiling(images.shape[3] / backbone.FeatureInfo[0].Reduction);
 
     /// <summary>The bytes of the first output's map for this batch: its channels on the image divided by its stride, rounded up.</summary>
     private static double FirstOutputBytes(BackboneModule backbone, Tensor images)

@@ -14,7 +14,7 @@ public sealed class SamAttentionTests
     {
         using var scope = NewDisposeScope();
         manual_seed(7);
-        // A non-square grid with an odd number of rows: the last block is shorter than the others.
+        // A non-square grid: the last block is shorter than the others, and blocks start inside grid rows.
         using var attention = new SamAttention(dim: 24, numHeads: 3, qkvBias: true, useRelPos, relPosSize: (7, 5));
         attention.to(ScalarType.Float64);
         RandomizeRelativePositions(attention);
@@ -22,7 +22,7 @@ public sealed class SamAttentionTests
 
         var unblocked = attention.call(x);
         var (inputGrad, parameterGrads) = Gradients(attention, x, unblocked);
-        attention.ScoreBlockBytes = 2 * 3 * 5 * 35 * sizeof(double) * 3; // three grid rows per block
+        attention.QueriesPerBlock = 15; // blocks of 15, 15 and 5 queries
         var blocked = attention.call(x);
         var (blockedInputGrad, blockedParameterGrads) = Gradients(attention, x, blocked);
 
@@ -33,7 +33,7 @@ public sealed class SamAttentionTests
     }
 
     [Fact]
-    public void A_block_smaller_than_a_grid_row_attends_one_row_at_a_time()
+    public void Blocks_of_one_query_give_the_unblocked_result()
     {
         using var scope = NewDisposeScope();
         manual_seed(3);
@@ -43,7 +43,7 @@ public sealed class SamAttentionTests
         var x = randn(1, 4, 4, 12);
         var unblocked = attention.call(x);
 
-        attention.ScoreBlockBytes = 1;
+        attention.QueriesPerBlock = 1;
         var blocked = attention.call(x);
 
         TensorAssert.Close(unblocked, blocked, 1e-6, 1e-6, "output");
@@ -53,7 +53,7 @@ public sealed class SamAttentionTests
     public void An_empty_batch_gives_an_empty_output()
     {
         using var scope = NewDisposeScope();
-        using var attention = new SamAttention(dim: 12, numHeads: 2, qkvBias: true, useRelPos: true, relPosSize: 4) { ScoreBlockBytes = 1 };
+        using var attention = new SamAttention(dim: 12, numHeads: 2, qkvBias: true, useRelPos: true, relPosSize: 4) { QueriesPerBlock = 1 };
         using var _ = no_grad();
 
         var output = attention.call(zeros(0, 4, 4, 12));
@@ -64,13 +64,13 @@ public sealed class SamAttentionTests
     [Theory]
     [InlineData(0L)]
     [InlineData(-1L)]
-    public void A_block_size_that_is_not_positive_is_refused(long bytes)
+    public void A_block_size_that_is_not_positive_is_refused(long queries)
     {
         using var attention = new SamAttention(dim: 12, numHeads: 2, qkvBias: true, useRelPos: false, relPosSize: 4);
 
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => attention.ScoreBlockBytes = bytes);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => attention.QueriesPerBlock = queries);
 
-        Assert.Contains("ScoreBlockBytes must be positive", error.Message);
+        Assert.Contains("QueriesPerBlock must be positive", error.Message);
     }
 
     private static void RandomizeRelativePositions(SamAttention attention)

@@ -24,12 +24,12 @@ public sealed class SamFixtureTests
     [Theory]
     [InlineData("sam/sam_tiny_w14", "SamTinyW14")]
     [InlineData("sam/sam_tiny_w3", "SamTinyW3")]
-    public void Forward_in_query_blocks_of_one_grid_row_reproduces_the_upstream_outputs(string fixture, string variant)
+    public void Forward_in_blocks_of_one_query_reproduces_the_upstream_outputs(string fixture, string variant)
     {
         using var @case = FixtureCase.Load(fixture);
         using var model = @case.CreateBackbone(variant);
         foreach (var attention in model.Module.modules().OfType<SamAttention>())
-            attention.ScoreBlockBytes = 1;
+            attention.QueriesPerBlock = 1;
 
         using var input = @case.Read("input");
         using var _ = no_grad();

@@ -10,15 +10,21 @@ namespace ModelGen.Models.Layers.Sam;
 /// positions: parameters <c>qkv</c>, <c>proj</c>, <c>rel_pos_h</c>, <c>rel_pos_w</c>.
 /// </summary>
 /// <remarks>
-/// The scores are computed for a block of query rows at a time (scores, relative positions, softmax and the
-/// product with the values per block), so that no more than <see cref="ScoreBlockBytes"/> of scores exist at
-/// once: a global block at 2048² would otherwise hold several (heads, 16384, 16384) maps of 12 GiB each. Every
-/// query's row of scores is still complete, so the result is the one of the unblocked computation.
+/// The scores are computed for a block of queries at a time (scores with their relative positions, softmax and
+/// the product with the values per block), so that the scores of no more than <see cref="QueriesPerBlock"/> queries
+/// exist at once: memory linear in the tokens, where a global block at 2048² would otherwise hold several
+/// (heads, 16384, 16384) maps of 12 GiB each. Every query's row of scores is still complete, so the result is the
+/// one of the unblocked computation.
 /// </remarks>
 public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IQueryBlockedAttention
 {
-    /// <summary>The default of <see cref="ScoreBlockBytes"/>: blocks small enough to stay in a large last-level cache.</summary>
-    public const long DefaultScoreBlockBytes = 32L << 20;
+    /// <summary>
+    /// The default of <see cref="QueriesPerBlock"/>, as measured for SAM ViT-B's global blocks (bench/README.md): at
+    /// 1024² (12 MiB of scores per block) a third faster than all 4096 queries at once and than blocks of 8-16 or
+    /// 128-256 queries; at 2048² within a tenth of the fastest block tried, 128 queries, and 3-6x faster than blocks
+    /// of 8 MiB or less (a few queries each: products too thin to run at speed).
+    /// </summary>
+    public const long DefaultQueriesPerBlock = 64;
 
     private readonly long _numHeads;
     private readonly double _scale;
@@ -55,15 +61,15 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IQueryBlocked
     public Parameter? RelPosW => get_parameter("rel_pos_w");
 
     /// <summary>
-    /// At most this many bytes of attention scores at once (at least one row of the token grid is attended at a
-    /// time, whatever its size). Smaller blocks bound the memory; larger ones make fewer, larger products. The
-    /// forward's memory check counts with the largest block of the model's layers.
+    /// The queries attended at once: their scores, (N·heads, QueriesPerBlock, T), are all that exists of the
+    /// attention map at a time. Fewer bound the memory tighter; more make fewer, larger products. The forward's
+    /// memory check counts with the largest block of the model's layers.
     /// </summary>
-    public long ScoreBlockBytes
+    public long QueriesPerBlock
     {
         get;
-        set => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "ScoreBlockBytes must be positive.");
-    } = DefaultScoreBlockBytes;
+        set => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "QueriesPerBlock must be positive.");
+    } = DefaultQueriesPerBlock;
 
     public override Tensor forward(Tensor x)
     {
@@ -78,15 +84,15 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IQueryBlocked
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
         var keys = k.transpose(-2, -1);
         var relative = RelPosH is { } relPosH && RelPosW is { } relPosW
-            ? RelativePosition.DecomposedTerms(q, RelativePosition.Get(height, height, relPosH), RelativePosition.Get(width, width, relPosW), (height, width), (height, width))
+            ? Flattened(RelativePosition.DecomposedTerms(q, RelativePosition.Get(height, height, relPosH), RelativePosition.Get(width, width, relPosW), (height, width), (height, width)), sequences, tokens)
             : ((Tensor Height, Tensor Width)?)null;
 
-        var rowsPerBlock = QueryRowsPerBlock(sequences, width, tokens, x.ElementSize);
-        var attended = rowsPerBlock >= height
-            ? Attend(q, keys, v, relative, 0, height, width)
-            : cat(Enumerable.Range(0, (int)((height + rowsPerBlock - 1) / rowsPerBlock))
-                .Select(i => i * rowsPerBlock)
-                .Select(first => Attend(q, keys, v, relative, first, Math.Min(rowsPerBlock, height - first), width))
+        var queriesPerBlock = QueriesPerBlock;
+        var attended = queriesPerBlock >= tokens
+            ? Attend(q, keys, v, relative, 0, tokens)
+            : cat(Enumerable.Range(0, (int)((tokens + queriesPerBlock - 1) / queriesPerBlock))
+                .Select(i => i * queriesPerBlock)
+                .Select(first => Attend(q, keys, v, relative, first, Math.Min(queriesPerBlock, tokens - first)))
                 .ToArray(), dim: 1);
 
         var output = attended
@@ -96,22 +102,19 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IQueryBlocked
         return Proj.call(output).MoveToOuterDisposeScope();
     }
 
-    private long QueryRowsPerBlock(long sequences, long width, long tokens, long elementSize)
-    {
-        var rowBytes = (double)sequences * width * tokens * elementSize;
-        return rowBytes <= 0 ? long.MaxValue : Math.Max(1, (long)(ScoreBlockBytes / rowBytes));
-    }
+    private static (Tensor Height, Tensor Width) Flattened((Tensor Height, Tensor Width) terms, long sequences, long tokens) =>
+        (terms.Height.reshape(sequences, tokens, terms.Height.shape[^1]), terms.Width.reshape(sequences, tokens, terms.Width.shape[^1]));
 
-    /// <summary>The attention output (sequences, rows·width, headDim) of the queries in grid rows [first, first + rows).</summary>
-    /// <param name="relative">The decomposed relative-position terms of every query, (sequences, H, W, kH) and (sequences, H, W, kW).</param>
-    private Tensor Attend(Tensor q, Tensor keys, Tensor v, (Tensor Height, Tensor Width)? relative, long first, long rows, long width)
+    /// <summary>The attention output (sequences, count, headDim) of the queries [first, first + count).</summary>
+    /// <param name="relative">The decomposed relative-position terms of every query, (sequences, T, kH) and (sequences, T, kW).</param>
+    private Tensor Attend(Tensor q, Tensor keys, Tensor v, (Tensor Height, Tensor Width)? relative, long first, long count)
     {
         using var scope = NewDisposeScope();
-        var (sequences, blockTokens) = (q.shape[0], rows * width);
-        var queries = q.narrow(1, first * width, blockTokens);
+        var (sequences, keyTokens) = (q.shape[0], keys.shape[2]);
+        var queries = q.narrow(1, first, count);
         var scores = relative is var (termsH, termsW)
             ? BatchedMatmul.OfPlus(
-                (termsH.narrow(1, first, rows).unsqueeze(-1) + termsW.narrow(1, first, rows).unsqueeze(-2)).reshape(sequences, blockTokens, keys.shape[2]),
+                (termsH.narrow(1, first, count).unsqueeze(-1) + termsW.narrow(1, first, count).unsqueeze(-2)).reshape(sequences, count, keyTokens),
                 queries, keys, _scale)
             : BatchedMatmul.Of(queries * _scale, keys);
         return BatchedMatmul.Of(scores.softmax(-1), v).MoveToOuterDisposeScope();
