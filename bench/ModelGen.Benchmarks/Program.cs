@@ -42,6 +42,9 @@ public static class Program
             case "report":
                 Report.PerformanceReport.Run(args[1..]);
                 break;
+            case "attention-blocks":
+                AttentionBlocks.Run(args[1..]);
+                break;
             case "forward-sample":
                 Report.ForwardSample.Run(args[1..]);
                 break;
