@@ -29,6 +29,15 @@ internal static class ForwardMemoryCheck
     public sealed record Profile(double Activations, double Maps, double ActivationsBesideMaps);
 
     /// <summary>
+    /// The estimate's multiple while glibc keeps freed memory (<see cref="Runtime.TensorMemory.KeepsFreedMemory"/>): the
+    /// heap then grows past what the live tensors need, up to 1.69x the estimate measured (SamVitB at 2048², first
+    /// forward; 1.38x VitaminSmallTransformer at 1024², docs/performance.md).
+    /// </summary>
+    public const double KeptFreedMemoryFactor = 1.8;
+
+    private static double AllocatorFactor => Runtime.TensorMemory.KeepsFreedMemory ? KeptFreedMemoryFactor : 1.0;
+
+    /// <summary>
     /// sam-vit: scores (the relative positions added in place) and their softmax, with room for the einsums' terms
     /// and the block's output (3.3 maps, of a block of queries: SamAttention), beside each block's tokens;
     /// openclip-vit: scores and softmax (2), beside the blocks' tokens and the 4x and 2x upsampled outputs;
@@ -47,7 +56,7 @@ internal static class ForwardMemoryCheck
 
     /// <summary>The estimated peak of the pixel-proportional phase for <paramref name="images"/>.</summary>
     public static double ActivationBytes(BackboneModule backbone, Tensor images) =>
-        For(((IBackbone)backbone).Config.Family).Activations * FirstOutputBytes(backbone, images) + FixedBytes;
+        AllocatorFactor * (For(((IBackbone)backbone).Config.Family).Activations * FirstOutputBytes(backbone, images) + FixedBytes);
 
     /// <summary>
     /// The estimated peak of a global-attention layer whose maps have <paramref name="mapShape"/> (N·heads, T, T) or
@@ -60,7 +69,7 @@ internal static class ForwardMemoryCheck
         var map = mapShape.Aggregate(1.0, (product, size) => product * size) * images.ElementSize;
         if (queriesPerBlock is long queries)
             map = map / mapShape[^2] * Math.Min(queries, mapShape[^2]);
-        return profile.Maps * map + profile.ActivationsBesideMaps * FirstOutputBytes(backbone, images) + FixedBytes;
+        return AllocatorFactor * (profile.Maps * map + profile.ActivationsBesideMaps * FirstOutputBytes(backbone, images) + FixedBytes);
     }
 
     /// <summary>Throws <see cref="InsufficientMemoryException"/> when <paramref name="needBytes"/> exceeds <paramref name="availableBytes"/> (nothing when that is unknown).</summary>

@@ -14,6 +14,13 @@ public static class TensorMemory
     private const int MallocMmapMax = -4;
 
     /// <summary>
+    /// Whether glibc keeps freed memory in the heap (set by <see cref="OptimizeForLargeTensors"/>): freed blocks are
+    /// then reused only by tensors that fit them, and a forward's peak resident set is higher (the memory check
+    /// allows for it).
+    /// </summary>
+    public static bool KeepsFreedMemory { get; internal set; }
+
+    /// <summary>
     /// Tunes the process for large tensors: LibTorch is asked to back allocations of 2 MB and more
     /// with transparent huge pages (its <c>THP_MEM_ALLOC_ENABLE</c> switch, read at its first
     /// allocation, so call this before creating any tensor), and glibc's malloc keeps freed memory
@@ -29,6 +36,7 @@ public static class TensorMemory
         {
             var hugePages = LibC.SetEnvironment(LibTorchHugePagesVariable, "1", overwrite: 0) == 0;
             var reuse = LibC.Mallopt(MallocMmapMax, 0) == 1 && LibC.Mallopt(MallocTrimThreshold, int.MaxValue) == 1;
+            KeepsFreedMemory |= reuse;
             return hugePages && reuse;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)

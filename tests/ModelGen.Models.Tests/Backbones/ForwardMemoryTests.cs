@@ -1,6 +1,7 @@
 using ModelGen.Models.Backbones;
 using ModelGen.Models.Layers.Common;
 using ModelGen.Models.Layers.Sam;
+using ModelGen.Models.Runtime;
 using ModelGen.Models.Tests.Testing;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,8 +9,35 @@ using static TorchSharp.torch;
 namespace ModelGen.Models.Tests.Backbones;
 
 /// <summary>A forward that cannot fit is refused before it starts, and a failing product is an exception, not the end of the process.</summary>
-public sealed class ForwardMemoryTests
+[Collection(NativeMemorySettingsCollection.Name)]
+public sealed class ForwardMemoryTests : IDisposable
 {
+    // The estimates below are those of glibc's defaults, whatever another test of the process set.
+    private readonly bool _keptFreedMemory = TensorMemory.KeepsFreedMemory;
+
+    public ForwardMemoryTests() => TensorMemory.KeepsFreedMemory = false;
+
+    public void Dispose() => TensorMemory.KeepsFreedMemory = _keptFreedMemory;
+
+    [Fact]
+    public void While_glibc_keeps_freed_memory_the_estimate_allows_for_its_heap()
+    {
+        using var model = (BackboneModule)ModelZoo.Create("SamTinyW14");
+        using var images = zeros(1, 3, 64, 64);
+        using var _ = no_grad();
+        using (model.Forward(images))
+        {
+        }
+        var defaults = model.LastPeakEstimate;
+
+        TensorMemory.KeepsFreedMemory = true;
+        using (model.Forward(images))
+        {
+        }
+
+        Assert.Equal(ForwardMemoryCheck.KeptFreedMemoryFactor * defaults, model.LastPeakEstimate, 6);
+    }
+
     [Theory]
     [InlineData("SamTinyW14")]
     [InlineData("ClipViTTiny")]

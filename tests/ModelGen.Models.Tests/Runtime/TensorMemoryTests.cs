@@ -1,8 +1,10 @@
 using System.Runtime.InteropServices;
 using ModelGen.Models.Runtime;
+using ModelGen.Models.Tests.Testing;
 
 namespace ModelGen.Models.Tests.Runtime;
 
+[Collection(NativeMemorySettingsCollection.Name)]
 public sealed partial class TensorMemoryTests
 {
     [Fact]
@@ -16,6 +18,7 @@ public sealed partial class TensorMemoryTests
 
         Assert.True(TensorMemory.OptimizeForLargeTensors());
         Assert.NotEqual(0, GetEnvironment("THP_MEM_ALLOC_ENABLE"));
+        Assert.True(TensorMemory.KeepsFreedMemory);
     }
 
     [LibraryImport("libc", EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
