@@ -28,21 +28,17 @@ public static class ForwardMemory
         foreach (var side in sides)
         {
             using var images = randn(batch, 3, side, side);
-            File.WriteAllText("/proc/self/clear_refs", "5");
-            var before = StatusKiB("VmRSS:");
+            Report.ProcessMemory.ResetPeak();
+            var before = Report.ProcessMemory.ResidentBytes();
             using (backbone.Forward(images))
             {
             }
-            var peak = (StatusKiB("VmHWM:") - before) * 1024.0;
+            var peak = (double)(Report.ProcessMemory.PeakBytes() - before);
             var estimate = ((BackboneModule)backbone).LastPeakEstimate;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {side} | {peak / (1 << 20):F0} | {estimate / (1 << 20):F0} | {estimate / peak:F2} |"));
         }
     }
-
-    private static long StatusKiB(string field) =>
-        File.ReadLines("/proc/self/status").Where(l => l.StartsWith(field, StringComparison.Ordinal))
-            .Select(l => long.Parse(l[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture)).Single();
 
     private static string Option(string[] args, string name, string fallback)
     {

@@ -41,21 +41,21 @@ internal static class StepMeasurement
             gradients();
             update();
         }
-        var resident = StatusKiB("VmRSS:") * 1024.0;
+        var resident = (double)ModelGen.Benchmarks.Report.ProcessMemory.ResidentBytes();
         var times = new List<double>();
         var (gradientsPeak, stepPeak) = (0.0, 0.0);
         for (var run = 0; run < repeats; run++)
         {
-            File.WriteAllText("/proc/self/clear_refs", "5");
-            var before = StatusKiB("VmRSS:");
+            ModelGen.Benchmarks.Report.ProcessMemory.ResetPeak();
+            var before = ModelGen.Benchmarks.Report.ProcessMemory.ResidentBytes();
             var watch = Stopwatch.StartNew();
             gradients();
-            var afterGradients = StatusKiB("VmHWM:");
+            var afterGradients = ModelGen.Benchmarks.Report.ProcessMemory.PeakBytes();
             update();
             watch.Stop();
             times.Add(watch.Elapsed.TotalSeconds);
-            gradientsPeak = Math.Max(gradientsPeak, (afterGradients - before) * 1024.0);
-            stepPeak = Math.Max(stepPeak, (StatusKiB("VmHWM:") - before) * 1024.0);
+            gradientsPeak = Math.Max(gradientsPeak, afterGradients - before);
+            stepPeak = Math.Max(stepPeak, ModelGen.Benchmarks.Report.ProcessMemory.PeakBytes() - before);
         }
         var result = new StepResult(command, variant, side, batch, checkpointing, times,
             MeasuresPeaks ? gradientsPeak / MiB : null, MeasuresPeaks ? stepPeak / MiB : null, resident / MiB, LoadAverage());
@@ -110,8 +110,4 @@ internal static class StepMeasurement
 
     public static int IntOption(string[] args, string name, int fallback) =>
         int.Parse(Option(args, name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
-
-    private static long StatusKiB(string field) =>
-        File.ReadLines("/proc/self/status").Where(l => l.StartsWith(field, StringComparison.Ordinal))
-            .Select(l => long.Parse(l[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture)).Single();
 }
