@@ -161,16 +161,16 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
     /// <summary>
     /// Throws <see cref="InsufficientMemoryException"/> before a forward whose global-attention layers' peak, the
     /// maps of the <paramref name="tensor"/> of <paramref name="shape"/> alive at once in the batch's dtype beside the
-    /// activations, exceeds the memory available (see <see cref="MemoryLimitBytes"/>). Layers that attend a block of
-    /// queries at a time (<see cref="IQueryBlockedAttention"/>) hold a block of the map instead of all of it.
+    /// activations, exceeds the memory available (see <see cref="MemoryLimitBytes"/>). Layers that compute their scores
+    /// a block at a time (<see cref="IBlockedAttention"/>) hold a block of the map instead of all of it.
     /// </summary>
     protected void RequireMemoryFor(Tensor images, string tensor, params long[] shape)
     {
-        var queriesPerBlock = modules().OfType<IQueryBlockedAttention>().Select(a => (long?)a.QueriesPerBlock).Max();
-        var need = ForwardMemoryCheck.AttentionBytes(this, images, shape, queriesPerBlock);
+        var scoresPerBlock = modules().OfType<IBlockedAttention>().Select(a => (long?)a.ScoresPerBlock).Max();
+        var need = ForwardMemoryCheck.AttentionBytes(this, images, shape, scoresPerBlock);
         LastPeakEstimate = Math.Max(LastPeakEstimate, need);
         var maps = ForwardMemoryCheck.For(((IBackbone)this).Config.Family).Maps;
-        var held = queriesPerBlock is null ? $"the {tensor}" : $"a block of the {tensor}";
+        var held = scoresPerBlock is null ? $"the {tensor}" : $"a block of the {tensor}";
         ForwardMemoryCheck.Require(Name, images, need,
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{maps:0.#} x {held} [{string.Join(", ", shape)}], with its activations"),
             AvailableBytes(images.device));

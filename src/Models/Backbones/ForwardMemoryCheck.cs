@@ -39,7 +39,7 @@ internal static class ForwardMemoryCheck
 
     /// <summary>
     /// sam-vit: scores (the relative positions added in place) and their softmax, with room for the einsums' terms
-    /// and the block's output (3.3 maps, of a block of queries: SamAttention), beside each block's tokens;
+    /// and the block's output (3.3 maps, of a block of scores: SamAttention), beside each block's tokens;
     /// openclip-vit: scores and softmax (2), beside the blocks' tokens and the 4x and 2x upsampled outputs;
     /// openclip-resnet: the stem and layer1 at stride 2-4; vitamin: the stem and MBConv stages at stride 2-4
     /// (the first output is conv_stage1 at stride 4, the stem's maps at stride 2 are 4 of it), and a transformer
@@ -60,15 +60,16 @@ internal static class ForwardMemoryCheck
 
     /// <summary>
     /// The estimated peak of a global-attention layer whose maps have <paramref name="mapShape"/> (N·heads, T, T) or
-    /// (N, heads, T, T). When the layer attends <paramref name="queriesPerBlock"/> queries at a time, a map is the
-    /// scores of that many queries, where they are fewer than T.
+    /// (N, heads, T, T). When the layer computes <paramref name="scoresPerBlock"/> scores at a time (in whole rows of
+    /// T, at least one), a map is such a block, where it is smaller.
     /// </summary>
-    public static double AttentionBytes(BackboneModule backbone, Tensor images, IReadOnlyList<long> mapShape, long? queriesPerBlock = null)
+    public static double AttentionBytes(BackboneModule backbone, Tensor images, IReadOnlyList<long> mapShape, long? scoresPerBlock = null)
     {
         var profile = For(((IBackbone)backbone).Config.Family);
-        var map = mapShape.Aggregate(1.0, (product, size) => product * size) * images.ElementSize;
-        if (queriesPerBlock is long queries)
-            map = map / mapShape[^2] * Math.Min(queries, mapShape[^2]);
+        var scores = mapShape.Aggregate(1.0, (product, size) => product * size);
+        if (scoresPerBlock is long perBlock)
+            scores = Math.Min(scores, Math.Max(1, perBlock / Math.Max(1, mapShape[^1])) * (double)mapShape[^1]);
+        var map = scores * images.ElementSize;
         return AllocatorFactor * (profile.Maps * map + profile.ActivationsBesideMaps * FirstOutputBytes(backbone, images) + FixedBytes);
     }
 

@@ -22,14 +22,16 @@ public sealed class SamFixtureTests
     }
 
     [Theory]
-    [InlineData("sam/sam_tiny_w14", "SamTinyW14")]
-    [InlineData("sam/sam_tiny_w3", "SamTinyW3")]
-    public void Forward_in_blocks_of_one_query_reproduces_the_upstream_outputs(string fixture, string variant)
+    [InlineData("sam/sam_tiny_w14", "SamTinyW14", 1L)] // blocks of one query of one head
+    [InlineData("sam/sam_tiny_w3", "SamTinyW3", 1L)]
+    [InlineData("sam/sam_tiny_w14", "SamTinyW14", 1000L)] // a few queries of one head, or several windows' heads
+    [InlineData("sam/sam_tiny_w3", "SamTinyW3", 1000L)]
+    public void Forward_in_small_blocks_of_scores_reproduces_the_upstream_outputs(string fixture, string variant, long scoresPerBlock)
     {
         using var @case = FixtureCase.Load(fixture);
         using var model = @case.CreateBackbone(variant);
         foreach (var attention in model.Module.modules().OfType<SamAttention>())
-            attention.QueriesPerBlock = 1;
+            attention.ScoresPerBlock = scoresPerBlock;
 
         using var input = @case.Read("input");
         using var _ = no_grad();

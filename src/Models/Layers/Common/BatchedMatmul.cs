@@ -23,19 +23,4 @@ public static class BatchedMatmul
         var product = bmm(left.reshape(batch, rows, inner), right.reshape(batch, inner, columns));
         return product.view([.. leading, rows, columns]).MoveToOuterDisposeScope();
     }
-
-    /// <summary>
-    /// <paramref name="addend"/> + <paramref name="alpha"/> · (<paramref name="left"/> @ <paramref name="right"/>) for
-    /// (b, n, k), (b, k, m) and (b, n, m) batches, in one <c>baddbmm</c>: the product's kernel adds it as it writes.
-    /// </summary>
-    public static Tensor OfPlus(Tensor addend, Tensor left, Tensor right, double alpha)
-    {
-        if (left.dim() != 3 || right.dim() != 3 || addend.dim() != 3 || left.shape[0] != right.shape[0] || left.shape[2] != right.shape[1]
-            || addend.shape[0] != left.shape[0] || addend.shape[1] != left.shape[1] || addend.shape[2] != right.shape[2])
-            throw new ArgumentException($"Expected batches of shapes (b, n, k), (b, k, m) and an addend (b, n, m), got [{string.Join(", ", left.shape)}], [{string.Join(", ", right.shape)}] and [{string.Join(", ", addend.shape)}].");
-        ModelGen.Models.Backbones.FlopCounter.Add(ModelGen.Models.Backbones.FlopKind.AttentionMatmul, left.shape[0] * left.shape[1] * left.shape[2] * right.shape[2]);
-        // TorchSharp 0.107 hands LibTorch its operands in another order than it documents:
-        // a.baddbmm(b, c) computes c + a @ b (the tests hold it to that).
-        return left.baddbmm(right, addend, beta: 1, alpha: (float)alpha);
-    }
 }

@@ -10,21 +10,24 @@ namespace ModelGen.Models.Layers.Sam;
 /// positions: parameters <c>qkv</c>, <c>proj</c>, <c>rel_pos_h</c>, <c>rel_pos_w</c>.
 /// </summary>
 /// <remarks>
-/// The scores are computed for a block of queries at a time (scores with their relative positions, softmax and
-/// the product with the values per block), so that the scores of no more than <see cref="QueriesPerBlock"/> queries
-/// exist at once: memory linear in the tokens, where a global block at 2048² would otherwise hold several
-/// (heads, 16384, 16384) maps of 12 GiB each. Every query's row of scores is still complete, so the result is the
-/// one of the unblocked computation.
+/// The scores are computed a block at a time: whole rows of them (a query of one head against every key), for a group
+/// of sequences (image and head, or window and head) and a run of their queries, at most <see cref="ScoresPerBlock"/>
+/// scores. Each block's relative positions, softmax and product with the values are done before the next block is
+/// made, so memory grows linearly with the tokens, where a global block at 2048² would otherwise hold several (heads,
+/// 16384, 16384) maps of 12 GiB each. Every row is complete, so the result is the one of the unblocked computation.
+/// A block is one tensor, made by the product of queries and keys: the relative positions are added to it in place,
+/// and the softmax is taken in place and normalised after the product with the values. A forward thus allocates one
+/// block-sized tensor per block, which the allocator serves from the block just freed rather than from fresh pages
+/// (which cost more than the arithmetic, bench/README.md, "SAM attention blocks").
 /// </remarks>
-public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IQueryBlockedAttention
+public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IBlockedAttention
 {
     /// <summary>
-    /// The default of <see cref="QueriesPerBlock"/>, as measured for SAM ViT-B's global blocks (bench/README.md): at
-    /// 1024² (12 MiB of scores per block) a third faster than all 4096 queries at once and than blocks of 8-16 or
-    /// 128-256 queries; at 2048² within a tenth of the fastest block tried, 128 queries, and 3-6x faster than blocks
-    /// of 8 MiB or less (a few queries each: products too thin to run at speed).
+    /// The default of <see cref="ScoresPerBlock"/>, 2^21 (8 MiB of float32 scores), as measured for SAM ViT-B
+    /// (bench/README.md, "SAM attention blocks"): 512 queries of one head at 1024², 128 at 2048², 54 windows and heads
+    /// of 14 x 14 windows.
     /// </summary>
-    public const long DefaultQueriesPerBlock = 64;
+    public const long DefaultScoresPerBlock = 1L << 21;
 
     private readonly long _numHeads;
     private readonly double _scale;
@@ -61,15 +64,15 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IQueryBlocked
     public Parameter? RelPosW => get_parameter("rel_pos_w");
 
     /// <summary>
-    /// The queries attended at once: their scores, (N·heads, QueriesPerBlock, T), are all that exists of the
-    /// attention map at a time. Fewer bound the memory tighter; more make fewer, larger products. The forward's
-    /// memory check counts with the largest block of the model's layers.
+    /// The scores computed at once, in whole rows of T (at least one row, however small this is): fewer bound the
+    /// memory tighter; more make fewer, larger products. The forward's memory check counts with the largest block of
+    /// the model's layers.
     /// </summary>
-    public long QueriesPerBlock
+    public long ScoresPerBlock
     {
         get;
-        set => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "QueriesPerBlock must be positive.");
-    } = DefaultQueriesPerBlock;
+        set => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "ScoresPerBlock must be positive.");
+    } = DefaultScoresPerBlock;
 
     public override Tensor forward(Tensor x)
     {
@@ -82,18 +85,28 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IQueryBlocked
             .permute(2, 0, 3, 1, 4)
             .reshape(3, sequences, tokens, headDim);
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
-        var keys = k.transpose(-2, -1);
+        var (scaledQueries, keys) = (q * _scale, k.transpose(-2, -1));
         var relative = RelPosH is { } relPosH && RelPosW is { } relPosW
             ? Flattened(RelativePosition.DecomposedTerms(q, RelativePosition.Get(height, height, relPosH), RelativePosition.Get(width, width, relPosW), (height, width), (height, width)), sequences, tokens)
             : ((Tensor Height, Tensor Width)?)null;
 
-        var queriesPerBlock = QueriesPerBlock;
-        var attended = queriesPerBlock >= tokens
-            ? Attend(q, keys, v, relative, 0, tokens)
-            : cat(Enumerable.Range(0, (int)((tokens + queriesPerBlock - 1) / queriesPerBlock))
-                .Select(i => i * queriesPerBlock)
-                .Select(first => Attend(q, keys, v, relative, first, Math.Min(queriesPerBlock, tokens - first)))
-                .ToArray(), dim: 1);
+        var rows = Math.Max(1, ScoresPerBlock / Math.Max(1, tokens));
+        var (queriesPerBlock, sequencesPerBlock) = rows >= tokens ? (tokens, rows / Math.Max(1, tokens)) : (rows, 1L);
+        var groups = new List<Tensor>();
+        for (var first = 0L; first < sequences; first += sequencesPerBlock)
+        {
+            var count = Math.Min(sequencesPerBlock, sequences - first);
+            var blocks = new List<Tensor>();
+            for (var query = 0L; query < tokens; query += queriesPerBlock)
+                blocks.Add(Attend(scaledQueries, keys, v, relative, (first, count), (query, Math.Min(queriesPerBlock, tokens - query))));
+            groups.Add(blocks.Count == 1 ? blocks[0] : cat(blocks, dim: 1));
+        }
+        var attended = groups.Count switch
+        {
+            0 => zeros_like(q),
+            1 => groups[0],
+            _ => cat(groups, dim: 0),
+        };
 
         var output = attended
             .view(batch, _numHeads, height, width, headDim)
@@ -105,18 +118,31 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IQueryBlocked
     private static (Tensor Height, Tensor Width) Flattened((Tensor Height, Tensor Width) terms, long sequences, long tokens) =>
         (terms.Height.reshape(sequences, tokens, terms.Height.shape[^1]), terms.Width.reshape(sequences, tokens, terms.Width.shape[^1]));
 
-    /// <summary>The attention output (sequences, count, headDim) of the queries [first, first + count).</summary>
+    /// <summary>The attention output (sequences.Count, queries.Count, headDim) of one block.</summary>
     /// <param name="relative">The decomposed relative-position terms of every query, (sequences, T, kH) and (sequences, T, kW).</param>
-    private Tensor Attend(Tensor q, Tensor keys, Tensor v, (Tensor Height, Tensor Width)? relative, long first, long count)
+    private static Tensor Attend(Tensor scaledQueries, Tensor keys, Tensor v, (Tensor Height, Tensor Width)? relative,
+        (long First, long Count) sequences, (long First, long Count) queries)
     {
         using var scope = NewDisposeScope();
-        var (sequences, keyTokens) = (q.shape[0], keys.shape[2]);
-        var queries = q.narrow(1, first, count);
-        var scores = relative is var (termsH, termsW)
-            ? BatchedMatmul.OfPlus(
-                (termsH.narrow(1, first, count).unsqueeze(-1) + termsW.narrow(1, first, count).unsqueeze(-2)).reshape(sequences, count, keyTokens),
-                queries, keys, _scale)
-            : BatchedMatmul.Of(queries * _scale, keys);
-        return BatchedMatmul.Of(scores.softmax(-1), v).MoveToOuterDisposeScope();
+        var block = BatchedMatmul.Of(
+            scaledQueries.narrow(0, sequences.First, sequences.Count).narrow(1, queries.First, queries.Count),
+            keys.narrow(0, sequences.First, sequences.Count));
+        if (relative is var (termsH, termsW))
+        {
+            var (kH, kW) = (termsH.shape[^1], termsW.shape[^1]);
+            var perKeyRow = block.view(sequences.Count, queries.Count, kH, kW);
+            perKeyRow.add_(Rows(termsH, sequences, queries).unsqueeze(-1));
+            perKeyRow.add_(Rows(termsW, sequences, queries).unsqueeze(-2));
+        }
+        // softmax(s) @ v = (exp(s - m) @ v) / sum(exp(s - m)) for any m: the row maximum, held constant (its
+        // gradient cancels), keeps exp from overflowing.
+        using (var rowMax = block.detach().amax([-1], keepdim: true))
+            block.sub_(rowMax).exp_();
+        var normaliser = block.sum(-1, keepdim: true);
+        return (BatchedMatmul.Of(block, v.narrow(0, sequences.First, sequences.Count)) / normaliser).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The terms of a block's queries, (sequences.Count, queries.Count, k), from (sequences, T, k).</summary>
+    private static Tensor Rows(Tensor terms, (long First, long Count) sequences, (long First, long Count) queries) =>
+        terms.narrow(0, sequences.First, sequences.Count).narrow(1, queries.First, queries.Count);
 }

@@ -1,0 +1,11 @@
+namespace ModelGen.Models.Layers.Common;
+
+/// <summary>
+/// An attention layer that computes its scores a block at a time — whole rows of scores (one query of one head
+/// against every key), as many as <see cref="ScoresPerBlock"/> allows — so that its memory is bounded by the block.
+/// </summary>
+public interface IBlockedAttention
+{
+    /// <summary>The scores that exist at once: whole rows of them, at least one.</summary>
+    long ScoresPerBlock { get; }
+}
