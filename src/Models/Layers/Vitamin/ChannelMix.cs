@@ -41,8 +41,9 @@ public sealed class ChannelMix : ExplicitModule<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var shifted = QShift.Apply(x);
-        var xk = x * SpatialMixK + shifted * (1 - SpatialMixK);
-        var xr = x * SpatialMixR + shifted * (1 - SpatialMixR);
+        // x * mix + shifted * (1 - mix), in one pass.
+        var xk = shifted.lerp(x, SpatialMixK);
+        var xr = shifted.lerp(x, SpatialMixR);
         var hidden = Relu.Apply(Key.call(xk)).square();
         return (Receptance.call(xr).sigmoid() * Value.call(hidden)).MoveToOuterDisposeScope();
     }

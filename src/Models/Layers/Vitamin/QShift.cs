@@ -18,22 +18,24 @@ public static class QShift
             bounds[i] = (long)(channels * gamma * i);
         bounds[5] = channels;
 
-        var parts = new List<Tensor>();
+        // One output written quarter by quarter (zeros where a shift leaves the map), rather than a padded copy of
+        // each quarter and their concatenation.
+        var shifted = zeros_like(x);
         for (var group = 0; group < 5; group++)
         {
             var length = bounds[group + 1] - bounds[group];
-            if (length == 0)
+            var (dim, kept) = group < 2 ? (2, width - shift) : (1, height - shift);
+            if (length == 0 || (group < 4 && kept <= 0))
                 continue;
-            var slice = x.narrow(3, bounds[group], length);
-            parts.Add(group switch
+            var (source, target) = (x.narrow(3, bounds[group], length), shifted.narrow(3, bounds[group], length));
+            var (from, to) = group switch
             {
-                0 => nn.functional.pad(slice, [0, 0, shift, 0]).narrow(2, 0, width),
-                1 => nn.functional.pad(slice, [0, 0, 0, shift]).narrow(2, shift, width),
-                2 => nn.functional.pad(slice, [0, 0, 0, 0, shift, 0]).narrow(1, 0, height),
-                3 => nn.functional.pad(slice, [0, 0, 0, 0, 0, shift]).narrow(1, shift, height),
-                _ => slice,
-            });
+                0 or 2 => (source.narrow(dim, 0, kept), target.narrow(dim, shift, kept)),
+                1 or 3 => (source.narrow(dim, shift, kept), target.narrow(dim, 0, kept)),
+                _ => (source, target),
+            };
+            to.copy_(from);
         }
-        return cat(parts, 3).MoveToOuterDisposeScope();
+        return shifted.MoveToOuterDisposeScope();
     }
 }

@@ -44,7 +44,7 @@ public sealed class RwkvBlock : ExplicitModule<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var mixed = x + LayerScale1 * Attn.call(Norm1.call(x));
-        return (mixed + LayerScale2 * Mlp.call(Norm2.call(mixed))).MoveToOuterDisposeScope();
+        var mixed = x.addcmul(LayerScale1, Attn.call(Norm1.call(x)), 1);
+        return mixed.addcmul(LayerScale2, Mlp.call(Norm2.call(mixed)), 1).MoveToOuterDisposeScope();
     }
 }

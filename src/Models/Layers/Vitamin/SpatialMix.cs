@@ -64,9 +64,10 @@ public sealed class SpatialMix : ExplicitModule<Tensor, Tensor>
         var (batch, channels) = (x.shape[0], x.shape[3]);
         var tokens = x.shape[1] * x.shape[2];
         var shifted = QShift.Apply(x);
-        var xk = x * SpatialMixK + shifted * (1 - SpatialMixK);
-        var xv = x * SpatialMixV + shifted * (1 - SpatialMixV);
-        var xr = x * SpatialMixR + shifted * (1 - SpatialMixR);
+        // x * mix + shifted * (1 - mix), in one pass.
+        var xk = shifted.lerp(x, SpatialMixK);
+        var xv = shifted.lerp(x, SpatialMixV);
+        var xr = shifted.lerp(x, SpatialMixR);
         var k = Key.call(xk).reshape(batch, tokens, channels);
         var v = Value.call(xv).reshape(batch, tokens, channels);
         var gate = Receptance.call(xr).sigmoid();
