@@ -26,16 +26,17 @@ internal static class ForwardMemoryCheck
     /// <param name="Activations">Peak of the pixel-proportional phase, in first-output maps.</param>
     /// <param name="Maps">Attention maps (N·heads, T, T) alive at once in a global-attention layer.</param>
     /// <param name="ActivationsBesideMaps">First-output maps alive beside them.</param>
-    public sealed record Profile(double Activations, double Maps, double ActivationsBesideMaps);
+    /// <param name="KeptFreedMemory">
+    /// The estimate's multiple while glibc keeps freed memory (<see cref="Runtime.TensorMemory.KeepsFreedMemory"/>): the
+    /// heap then grows past what the live tensors need, by how much depends on the order of the family's allocations.
+    /// </param>
+    public sealed record Profile(double Activations, double Maps, double ActivationsBesideMaps, double KeptFreedMemory = DefaultKeptFreedMemory);
 
     /// <summary>
-    /// The estimate's multiple while glibc keeps freed memory (<see cref="Runtime.TensorMemory.KeepsFreedMemory"/>): the
-    /// heap then grows past what the live tensors need, up to 1.69x the estimate measured (SamVitB at 2048², first
-    /// forward; 1.38x VitaminSmallTransformer at 1024², docs/performance.md).
+    /// <see cref="Profile.KeptFreedMemory"/> of the families not measured apart: up to 1.38x the estimate measured
+    /// (VitaminSmallTransformer at 1024², docs/performance.md).
     /// </summary>
-    public const double KeptFreedMemoryFactor = 1.8;
-
-    private static double AllocatorFactor => Runtime.TensorMemory.KeepsFreedMemory ? KeptFreedMemoryFactor : 1.0;
+    public const double DefaultKeptFreedMemory = 1.8;
 
     /// <summary>
     /// sam-vit: scores (the relative positions added in place) and their softmax, with room for the einsums' terms
@@ -43,20 +44,28 @@ internal static class ForwardMemoryCheck
     /// openclip-vit: scores and softmax (2), beside the blocks' tokens and the 4x and 2x upsampled outputs;
     /// openclip-resnet: the stem and layer1 at stride 2-4; vitamin: the stem and MBConv stages at stride 2-4
     /// (the first output is conv_stage1 at stride 4, the stem's maps at stride 2 are 4 of it), and a transformer
-    /// layer's scores, scaled scores and softmax (3) beside the conv stages' outputs.
+    /// layer's scores, scaled scores and softmax (3) beside the conv stages' outputs. Measured first-forward peaks
+    /// (bench/README.md, "Forward memory after the blocks of scores"): SamVitB up to 70 token maps beside its 8 MiB
+    /// blocks, about the same with freed memory kept (1.3); VitaminSmallRwkv at 2048² up to 1.89x its estimate with
+    /// freed memory kept (2.2).
     /// </summary>
     public static Profile For(string family) => family switch
     {
-        "sam-vit" => new(64, 3.3, 110),
+        "sam-vit" => new(64, 3.3, 80, KeptFreedMemory: 1.3),
         "openclip-vit" => new(3.5, 2.2, 3.5),
         "openclip-resnet" => new(18, 0, 0),
-        "vitamin" => new(64, 3.3, 16),
+        "vitamin" => new(64, 3.3, 16, KeptFreedMemory: 2.2),
         _ => new(64, 3.3, 64),
     };
 
+    private static double AllocatorFactor(Profile profile) => Runtime.TensorMemory.KeepsFreedMemory ? profile.KeptFreedMemory : 1.0;
+
     /// <summary>The estimated peak of the pixel-proportional phase for <paramref name="images"/>.</summary>
-    public static double ActivationBytes(BackboneModule backbone, Tensor images) =>
-        AllocatorFactor * (For(((IBackbone)backbone).Config.Family).Activations * FirstOutputBytes(backbone, images) + FixedBytes);
+    public static double ActivationBytes(BackboneModule backbone, Tensor images)
+    {
+        var profile = For(((IBackbone)backbone).Config.Family);
+        return AllocatorFactor(profile) * (profile.Activations * FirstOutputBytes(backbone, images) + FixedBytes);
+    }
 
     /// <summary>
     /// The estimated peak of a global-attention layer whose maps have <paramref name="mapShape"/> (N·heads, T, T) or
@@ -70,7 +79,7 @@ internal static class ForwardMemoryCheck
         if (scoresPerBlock is long perBlock)
             scores = Math.Min(scores, Math.Max(1, perBlock / Math.Max(1, mapShape[^1])) * (double)mapShape[^1]);
         var map = scores * images.ElementSize;
-        return AllocatorFactor * (profile.Maps * map + profile.ActivationsBesideMaps * FirstOutputBytes(backbone, images) + FixedBytes);
+        return AllocatorFactor(profile) * (profile.Maps * map + profile.ActivationsBesideMaps * FirstOutputBytes(backbone, images) + FixedBytes);
     }
 
     /// <summary>Throws <see cref="InsufficientMemoryException"/> when <paramref name="needBytes"/> exceeds <paramref name="availableBytes"/> (nothing when that is unknown).</summary>
