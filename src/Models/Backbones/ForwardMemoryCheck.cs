@@ -33,8 +33,8 @@ internal static class ForwardMemoryCheck
     public sealed record Profile(double Activations, double Maps, double ActivationsBesideMaps, double KeptFreedMemory = DefaultKeptFreedMemory);
 
     /// <summary>
-    /// <see cref="Profile.KeptFreedMemory"/> of the families not measured apart: up to 1.38x the estimate measured
-    /// (VitaminSmallTransformer at 1024², docs/performance.md).
+    /// <see cref="Profile.KeptFreedMemory"/> of the OpenCLIP families, whose measured peaks with freed memory kept stayed
+    /// within 0.6x of the estimate (OpenClipViTB16 at 896², OpenClipRN50 at 1792², docs/performance.md).
     /// </summary>
     public const double DefaultKeptFreedMemory = 1.8;
 
