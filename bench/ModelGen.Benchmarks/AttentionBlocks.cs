@@ -43,10 +43,9 @@ public static class AttentionBlocks
         Console.WriteLine("|---:|---:|---:|---:|---:|");
         foreach (var (size, measured) in times)
         {
-            var rows = Math.Min(Math.Max(1, size / tokens), windows * 12 * tokens);
-            var shape = rows >= tokens ? $"{Math.Min(rows / tokens, windows * 12)} x {tokens}" : $"1 x {rows}";
+            var (sequences, queries) = SamAttention.BlockShape(size, windows * 12L, tokens);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {size} | {shape} | {rows * tokens * 4.0 / (1 << 20):F1} | {measured.Order().ElementAt(measured.Count / 2):F0} | {measured.Min():F0} |"));
+                $"| {size} | {sequences} x {queries} | {sequences * queries * tokens * 4.0 / (1 << 20):F1} | {measured.Order().ElementAt(measured.Count / 2):F0} | {measured.Min():F0} |"));
         }
     }
 }

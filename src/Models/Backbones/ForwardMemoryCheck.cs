@@ -1,4 +1,5 @@
 using System.Globalization;
+using ModelGen.Models.Layers.Common;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -77,7 +78,7 @@ internal static class ForwardMemoryCheck
         var profile = For(((IBackbone)backbone).Config.Family);
         var scores = mapShape.Aggregate(1.0, (product, size) => product * size);
         if (scoresPerBlock is long perBlock)
-            scores = Math.Min(scores, Math.Max(1, perBlock / Math.Max(1, mapShape[^1])) * (double)mapShape[^1]);
+            scores = Math.Min(scores, IBlockedAttention.RowsPerBlock(perBlock, mapShape[^1]) * (double)mapShape[^1]);
         var map = scores * images.ElementSize;
         return AllocatorFactor(profile) * (profile.Maps * map + profile.ActivationsBesideMaps * FirstOutputBytes(backbone, images) + FixedBytes);
     }

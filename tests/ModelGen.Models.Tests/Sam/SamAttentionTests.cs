@@ -34,6 +34,16 @@ public sealed class SamAttentionTests
             TensorAssert.Close(grad, blockedParameterGrads[name], 1e-12, 1e-12, $"gradient of {name}");
     }
 
+    [Theory]
+    [InlineData(1L << 21, 12L, 4096L, 1L, 512L)] // global attention at 1024²: a run of one head's queries
+    [InlineData(1L << 21, 300L, 196L, 54L, 196L)] // 25 windows x 12 heads: all queries of 54 of them
+    [InlineData(1L << 30, 300L, 196L, 300L, 196L)] // no more sequences than there are
+    [InlineData(1L, 12L, 4096L, 1L, 1L)] // at least one row
+    public void A_block_is_whole_rows_of_scores(long scoresPerBlock, long sequences, long tokens, long expectedSequences, long expectedQueries)
+    {
+        Assert.Equal((expectedSequences, expectedQueries), SamAttention.BlockShape(scoresPerBlock, sequences, tokens));
+    }
+
     [Fact]
     public void The_in_place_softmax_gives_the_textbook_attention_and_its_gradients()
     {

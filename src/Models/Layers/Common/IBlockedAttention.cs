@@ -8,4 +8,7 @@ public interface IBlockedAttention
 {
     /// <summary>The scores that exist at once: whole rows of them, at least one.</summary>
     long ScoresPerBlock { get; }
+
+    /// <summary>The rows of <paramref name="keys"/> scores each that a block of <paramref name="scoresPerBlock"/> holds: at least one.</summary>
+    static long RowsPerBlock(long scoresPerBlock, long keys) => Math.Max(1, scoresPerBlock / Math.Max(1, keys));
 }

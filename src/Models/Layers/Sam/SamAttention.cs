@@ -90,8 +90,7 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IBlockedAtten
             ? Flattened(RelativePosition.DecomposedTerms(q, RelativePosition.Get(height, height, relPosH), RelativePosition.Get(width, width, relPosW), (height, width), (height, width)), sequences, tokens)
             : ((Tensor Height, Tensor Width)?)null;
 
-        var rows = Math.Max(1, ScoresPerBlock / Math.Max(1, tokens));
-        var (queriesPerBlock, sequencesPerBlock) = rows >= tokens ? (tokens, rows / Math.Max(1, tokens)) : (rows, 1L);
+        var (sequencesPerBlock, queriesPerBlock) = BlockShape(ScoresPerBlock, sequences, tokens);
         var groups = new List<Tensor>();
         for (var first = 0L; first < sequences; first += sequencesPerBlock)
         {
@@ -113,6 +112,17 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IBlockedAtten
             .permute(0, 2, 3, 1, 4)
             .reshape(batch, height, width, channels);
         return Proj.call(output).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The sequences (images or windows, times heads) and queries of one block of <paramref name="scoresPerBlock"/>
+    /// scores over <paramref name="sequences"/> sequences of <paramref name="tokens"/> tokens: all queries of as many
+    /// sequences as fit, or a run of one sequence's queries when not all of them do.
+    /// </summary>
+    public static (long Sequences, long Queries) BlockShape(long scoresPerBlock, long sequences, long tokens)
+    {
+        var rows = IBlockedAttention.RowsPerBlock(scoresPerBlock, tokens);
+        return rows >= tokens ? (Math.Max(1, Math.Min(rows / Math.Max(1, tokens), sequences)), tokens) : (1, rows);
     }
 
     private static (Tensor Height, Tensor Width) Flattened((Tensor Height, Tensor Width) terms, long sequences, long tokens) =>
