@@ -21,7 +21,7 @@ namespace ModelGen.Models.Operators;
 // optimise them soon; they are compiled fully optimised right away.
 internal static unsafe class BiWkvFormulaKernel
 {
-    private const int ChannelsPerBlock = 16;
+    private const int ChannelsPerBlock = BiWkvShape.BlockChannels;
     private const int GroupsPerBlock = ChannelsPerBlock / LaneIO.Width;
     private const int ForwardFields = 3;
     private const int BackwardFields = 5;
@@ -36,7 +36,7 @@ internal static unsafe class BiWkvFormulaKernel
     public static void Forward<TScalar>(BiWkvShape shape, double[] w, double[] u, nint k, nint v, nint y)
         where TScalar : unmanaged
     {
-        Parallel.For(0, shape.Batch * shape.BlocksPerBatch(ChannelsPerBlock),
+        Parallel.For(0, shape.Batch * shape.BlocksPerBatch,
             () => ArrayPool<double>.Shared.Rent(shape.Tokens * ChannelsPerBlock * ForwardFields),
             (block, _, scratch) =>
             {
@@ -57,7 +57,7 @@ internal static unsafe class BiWkvFormulaKernel
     {
         var gradWPerBatch = new double[shape.Batch * shape.Channels];
         var gradUPerBatch = new double[shape.Batch * shape.Channels];
-        Parallel.For(0, shape.Batch * shape.BlocksPerBatch(ChannelsPerBlock),
+        Parallel.For(0, shape.Batch * shape.BlocksPerBatch,
             () => ArrayPool<double>.Shared.Rent(shape.Tokens * ChannelsPerBlock * BackwardFields),
             (block, _, scratch) =>
             {
@@ -85,7 +85,7 @@ internal static unsafe class BiWkvFormulaKernel
     private static void ForwardBlock<TScalar>(BiWkvShape shape, int block, double[] w, double[] u, TScalar* k,
         TScalar* v, TScalar* y, double* saved) where TScalar : unmanaged
     {
-        var (batch, firstChannel, count) = shape.Block(block, ChannelsPerBlock);
+        var (batch, firstChannel, count) = shape.Block(block);
         Span<Vector256<double>> reference = stackalloc Vector256<double>[GroupsPerBlock];
         if (TryDirectReference(shape, batch, firstChannel, count, w, u, k, reference))
             ForwardBlockDirect(shape, batch, firstChannel, count, w, u, reference, k, v, y, saved);
@@ -105,9 +105,10 @@ internal static unsafe class BiWkvFormulaKernel
         Span<Vector256<double>> minimum = stackalloc Vector256<double>[GroupsPerBlock];
         reference.Fill(Vector256.Create(double.NegativeInfinity));
         minimum.Fill(Vector256.Create(double.PositiveInfinity));
+        var start = shape.Offset(batch, 0, firstChannel);
         for (var t = 0; t < shape.Tokens; t++)
         {
-            var offset = shape.Offset(batch, t, firstChannel);
+            var offset = start + (long)t * shape.TokenStride;
             for (var g = 0; g < groups; g++)
             {
                 var kt = LaneIO.Load(k + offset + g * LaneIO.Width, Lanes(count, g));
@@ -140,7 +141,7 @@ internal static unsafe class BiWkvFormulaKernel
             var channel = firstChannel + g * LaneIO.Width;
             var lanes = Lanes(count, g);
             var first = shape.Offset(batch, 0, channel);
-            ForwardGroupDirect(shape.Tokens, shape.Channels, lanes, LaneIO.Load(w, channel, lanes),
+            ForwardGroupDirect(shape.Tokens, shape.TokenStride, lanes, LaneIO.Load(w, channel, lanes),
                 LaneIO.Load(u, channel, lanes), reference[g], k + first, v + first, y + first, saved);
         }
     }
@@ -207,12 +208,13 @@ internal static unsafe class BiWkvFormulaKernel
             bonus[g] = LaneIO.Load(u, firstChannel + g * LaneIO.Width, Lanes(count, g));
         }
 
+        var start = shape.Offset(batch, 0, firstChannel);
         num.Clear();
         den.Clear();
         exponent.Fill(Vector256.Create(LogScale.Empty));
         for (var t = 0; t < shape.Tokens; t++)
         {
-            var offset = shape.Offset(batch, t, firstChannel);
+            var offset = start + (long)t * shape.TokenStride;
             var slot = saved + (long)t * ForwardFields * ChannelsPerBlock;
             for (var g = 0; g < groups; g++)
             {
@@ -234,7 +236,7 @@ internal static unsafe class BiWkvFormulaKernel
         exponent.Fill(Vector256.Create(LogScale.Empty));
         for (var t = shape.Tokens - 1; t >= 0; t--)
         {
-            var offset = shape.Offset(batch, t, firstChannel);
+            var offset = start + (long)t * shape.TokenStride;
             var slot = saved + (long)t * ForwardFields * ChannelsPerBlock;
             for (var g = 0; g < groups; g++)
             {
@@ -259,7 +261,7 @@ internal static unsafe class BiWkvFormulaKernel
         TScalar* v, TScalar* gradY, BiWkvStrides gradYStrides, TScalar* gradK, TScalar* gradV,
         double[] gradWPerBatch, double[] gradUPerBatch, double* saved) where TScalar : unmanaged
     {
-        var (batch, firstChannel, count) = shape.Block(block, ChannelsPerBlock);
+        var (batch, firstChannel, count) = shape.Block(block);
         Span<Vector256<double>> reference = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> gradW = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> gradU = stackalloc Vector256<double>[GroupsPerBlock];
@@ -295,9 +297,10 @@ internal static unsafe class BiWkvFormulaKernel
             var channel = firstChannel + g * LaneIO.Width;
             var lanes = Lanes(count, g);
             var first = shape.Offset(batch, 0, channel);
-            (gradW[g], gradU[g]) = BackwardGroupDirect(shape.Tokens, shape.Channels, lanes,
+            (gradW[g], gradU[g]) = BackwardGroupDirect(shape.Tokens, shape.TokenStride, lanes,
                 LaneIO.Load(w, channel, lanes), LaneIO.Load(u, channel, lanes), reference[g], k + first, v + first,
-                gradY + gradYStrides.Offset(batch, 0, channel), gradYStrides, gradK + first, gradV + first, saved);
+                gradY + gradYStrides.Start(shape, batch, channel), gradYStrides.TokenStride(shape), gradYStrides.Channel,
+                gradK + first, gradV + first, saved);
         }
     }
 
@@ -310,8 +313,8 @@ internal static unsafe class BiWkvFormulaKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (Vector256<double> GradW, Vector256<double> GradU) BackwardGroupDirect<TScalar>(int tokens,
         int tokenStride, int lanes, Vector256<double> w, Vector256<double> u, Vector256<double> reference, TScalar* k,
-        TScalar* v, TScalar* gradY, BiWkvStrides gradYStrides, TScalar* gradK, TScalar* gradV, double* saved)
-        where TScalar : unmanaged
+        TScalar* v, TScalar* gradY, long gradYTokenStride, long gradYChannelStride, TScalar* gradK, TScalar* gradV,
+        double* saved) where TScalar : unmanaged
     {
         const int slotLength = BackwardFields * LaneIO.Width;
         const int width = LaneIO.Width;
@@ -352,7 +355,7 @@ internal static unsafe class BiWkvFormulaKernel
             var offset = (long)t * tokenStride;
             var slot = saved + (long)t * slotLength;
             var vt = LaneIO.Load(v + offset, lanes);
-            var gt = LaneIO.Load(gradY + t * gradYStrides.Token, gradYStrides.Channel, lanes);
+            var gt = LaneIO.Load(gradY + t * gradYTokenStride, gradYChannelStride, lanes);
             var weight = Vector256.Load(slot + 4 * width);
             var self = bonus * weight;
             var inverse = Vector256<double>.One / (Vector256.Load(slot + width) + den + self);
@@ -416,6 +419,9 @@ internal static unsafe class BiWkvFormulaKernel
     {
         const int stride = BackwardFields * ChannelsPerBlock;
         var groups = Groups(count);
+        var start = shape.Offset(batch, 0, firstChannel);
+        var gradYStart = gradYStrides.Start(shape, batch, firstChannel);
+        var gradYTokenStride = gradYStrides.TokenStride(shape);
         Span<Vector256<double>> decay = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> bonus = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> num = stackalloc Vector256<double>[GroupsPerBlock];
@@ -439,7 +445,7 @@ internal static unsafe class BiWkvFormulaKernel
         exponent.Fill(Vector256.Create(LogScale.Empty));
         for (var t = 0; t < shape.Tokens; t++)
         {
-            var offset = shape.Offset(batch, t, firstChannel);
+            var offset = start + (long)t * shape.TokenStride;
             var slot = saved + (long)t * stride;
             for (var g = 0; g < groups; g++)
             {
@@ -472,7 +478,7 @@ internal static unsafe class BiWkvFormulaKernel
         gradU.Clear();
         for (var t = shape.Tokens - 1; t >= 0; t--)
         {
-            var offset = shape.Offset(batch, t, firstChannel);
+            var offset = start + (long)t * shape.TokenStride;
             var slot = saved + (long)t * stride;
             for (var g = 0; g < groups; g++)
             {
@@ -480,7 +486,7 @@ internal static unsafe class BiWkvFormulaKernel
                 var lane = g * LaneIO.Width;
                 var kt = LaneIO.Load(k + offset + lane, lanes);
                 var vt = LaneIO.Load(v + offset + lane, lanes);
-                var gt = LaneIO.Load(gradY + gradYStrides.Offset(batch, t, firstChannel + lane),
+                var gt = LaneIO.Load(gradY + gradYStart + t * gradYTokenStride + lane * gradYStrides.Channel,
                     gradYStrides.Channel, lanes);
                 var leftNum = Vector256.Load(slot + lane);
                 var leftDen = Vector256.Load(slot + ChannelsPerBlock + lane);
@@ -523,7 +529,7 @@ internal static unsafe class BiWkvFormulaKernel
         adjointExponent.Fill(Vector256.Create(LogScale.Empty));
         for (var t = 0; t < shape.Tokens; t++)
         {
-            var offset = shape.Offset(batch, t, firstChannel);
+            var offset = start + (long)t * shape.TokenStride;
             var slot = saved + (long)t * stride;
             for (var g = 0; g < groups; g++)
             {

@@ -1,12 +1,17 @@
 namespace ModelGen.Models.Operators;
 
 /// <summary>
-/// Element strides of a (batch, tokens, channels) tensor that the kernels read in place; the channel stride is 1 or 0
-/// (the same value for all channels, as in the expanded gradient of <c>sum()</c>).
+/// Where the kernels read the output gradient: in the layout of the keys (<see cref="KeysLayout"/>), or at element
+/// strides of a (batch, tokens, channels) tensor whose channel stride is 1 or 0 (the same value for all channels, as
+/// in the expanded gradient of <c>sum()</c>).
 /// </summary>
-internal readonly record struct BiWkvStrides(long Batch, long Token, long Channel)
+internal readonly record struct BiWkvStrides(long Batch, long Token, long Channel, bool SameAsKeys = false)
 {
-    public static BiWkvStrides Contiguous(BiWkvShape shape) => new((long)shape.Tokens * shape.Channels, shape.Channels, 1);
+    public static readonly BiWkvStrides KeysLayout = new(0, 0, 1, SameAsKeys: true);
 
-    public long Offset(int batch, int token, int channel) => batch * Batch + token * Token + channel * Channel;
+    /// <summary>The offset of token 0 of <paramref name="channel"/>.</summary>
+    public long Start(BiWkvShape shape, int batch, int channel) =>
+        SameAsKeys ? shape.Offset(batch, 0, channel) : batch * Batch + channel * Channel;
+
+    public long TokenStride(BiWkvShape shape) => SameAsKeys ? shape.TokenStride : Token;
 }

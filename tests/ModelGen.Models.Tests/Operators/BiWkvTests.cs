@@ -66,6 +66,8 @@ public class BiWkvTests
     [InlineData(1, 64, 20, 60.0, 12)]
     [InlineData(3, 1, 5, 60.0, 13)]
     [InlineData(2, 50, 36, 60.0, 14)]
+    [InlineData(2, 37, 32, 3.0, 15)]
+    [InlineData(1, 50, 48, 60.0, 16)]
     public void ForwardAndGradients_MatchNaiveReference(int batch, int tokens, int channels, double keyScale, int seed)
     {
         using var scope = NewDisposeScope();
@@ -90,6 +92,8 @@ public class BiWkvTests
     [InlineData(1, 200, 24, 0, 61)]
     [InlineData(2, 129, 9, 0, 62)]
     [InlineData(2, 90, 36, 16, 63)]
+    [InlineData(2, 90, 48, 16, 64)]
+    [InlineData(1, 300, 64, 0, 65)]
     public void VrwkvScaledInputs_MatchNaiveReference(int batch, int tokens, int channels, int largeKeyChannels, int seed)
     {
         using var scope = NewDisposeScope();
@@ -122,10 +126,14 @@ public class BiWkvTests
     [InlineData(2, 3.0)]
     [InlineData(2, 150.0)]
     [InlineData(3, 3.0)]
-    public void GradientsOfStridedOutputGradients_MatchNaiveReference(int layout, double keyScale)
+    [InlineData(0, 3.0, 32)]
+    [InlineData(1, 150.0, 32)]
+    [InlineData(2, 3.0, 32)]
+    [InlineData(3, 150.0, 32)]
+    public void GradientsOfStridedOutputGradients_MatchNaiveReference(int layout, double keyScale, int channels = 7)
     {
         using var scope = NewDisposeScope();
-        const int batch = 2, tokens = 37, channels = 7;
+        const int batch = 2, tokens = 37;
         var (w, u, k, v) = RandomInputs(batch, tokens, channels, keyScale, seed: 71);
         var generator = new Generator(72);
         Func<Tensor, Tensor> loss = layout switch
