@@ -21,8 +21,7 @@ internal static unsafe class BiWkvCpu
             return y64.to_type(k.dtype).MoveToOuterDisposeScope();
         }
 
-        shape = InKernelLayout(shape);
-        var (kc, vc) = (ToLayout(k, shape), ToLayout(v, shape));
+        var (kc, vc) = (k.contiguous(), v.contiguous());
         var y = empty_like(kc);
         if (y.numel() > 0)
         {
@@ -31,16 +30,16 @@ internal static unsafe class BiWkvCpu
             else
                 BiWkvFormulaKernel.Forward<float>(shape, wValues, uValues, AddressOf(kc), AddressOf(vc), AddressOf(y));
         }
-        return FromLayout(y, shape).MoveToOuterDisposeScope();
+        return y.MoveToOuterDisposeScope();
     }
 
     public static (Tensor GradW, Tensor GradU, Tensor GradK, Tensor GradV) Backward(
         Tensor w, Tensor u, Tensor k, Tensor v, Tensor gradY)
     {
         using var scope = NewDisposeScope();
-        var shape = InKernelLayout(ShapeOf(k));
-        var (kc, vc) = (ToLayout(k, shape), ToLayout(v, shape));
-        var (gradYIn, gradYStrides) = InPlaceOrInLayout(gradY.to_type(k.dtype), shape);
+        var shape = ShapeOf(k);
+        var (kc, vc) = (k.contiguous(), v.contiguous());
+        gradY = gradY.to_type(k.dtype);
         var gradK = empty_like(kc);
         var gradV = empty_like(kc);
         var gradW = new double[shape.Channels];
@@ -50,40 +49,15 @@ internal static unsafe class BiWkvCpu
             var (wValues, uValues) = (ToDoubles(w), ToDoubles(u));
             if (k.dtype == ScalarType.Float64)
                 BiWkvFormulaKernel.Backward<double>(shape, wValues, uValues, AddressOf(kc), AddressOf(vc),
-                    AddressOf(gradYIn), gradYStrides, AddressOf(gradK), AddressOf(gradV), gradW, gradU);
+                    AddressOfFirst(gradY), StridesOf(gradY), AddressOf(gradK), AddressOf(gradV), gradW, gradU);
             else
                 BiWkvFormulaKernel.Backward<float>(shape, wValues, uValues, AddressOf(kc), AddressOf(vc),
-                    AddressOf(gradYIn), gradYStrides, AddressOf(gradK), AddressOf(gradV), gradW, gradU);
+                    AddressOfFirst(gradY), StridesOf(gradY), AddressOf(gradK), AddressOf(gradV), gradW, gradU);
         }
         return (tensor(gradW).to_type(w.dtype).MoveToOuterDisposeScope(),
             tensor(gradU).to_type(u.dtype).MoveToOuterDisposeScope(),
-            FromLayout(gradK, shape).MoveToOuterDisposeScope(), FromLayout(gradV, shape).MoveToOuterDisposeScope());
+            gradK.MoveToOuterDisposeScope(), gradV.MoveToOuterDisposeScope());
     }
-
-    /// <summary>
-    /// The gradient as given when its channels are all one value (the expanded gradient of <c>sum()</c> or
-    /// <c>mean()</c>) or, in the contiguous layout, contiguous, which saves a copy; otherwise a copy in the keys' layout.
-    /// </summary>
-    private static (Tensor First, BiWkvStrides Strides) InPlaceOrInLayout(Tensor gradY, BiWkvShape shape)
-    {
-        var strides = gradY.stride();
-        if ((strides[2] == 0 || (strides[2] == 1 && !shape.Blocked)) && gradY.numel() > 0)
-            return (gradY.select(0, 0).select(0, 0).select(0, 0), new BiWkvStrides(strides[0], strides[1], strides[2]));
-        return (ToLayout(gradY, shape), BiWkvStrides.KeysLayout);
-    }
-
-    /// <summary>The blocked layout where it applies: one (T, 16) copy per block costs less than strided scans.</summary>
-    private static BiWkvShape InKernelLayout(BiWkvShape shape) =>
-        shape with { Blocked = BiWkvShape.CanBlock(shape.Channels) };
-
-    private static Tensor ToLayout(Tensor values, BiWkvShape shape) => shape.Blocked
-        ? values.reshape(shape.Batch, shape.Tokens, shape.BlocksPerBatch, BiWkvShape.BlockChannels)
-            .permute(0, 2, 1, 3).contiguous()
-        : values.contiguous();
-
-    private static Tensor FromLayout(Tensor values, BiWkvShape shape) => shape.Blocked
-        ? values.permute(0, 2, 1, 3).reshape(shape.Batch, shape.Tokens, shape.Channels)
-        : values;
 
     private static BiWkvShape ShapeOf(Tensor k) => new((int)k.shape[0], (int)k.shape[1], (int)k.shape[2]);
 
@@ -92,6 +66,15 @@ internal static unsafe class BiWkvCpu
         using var asDouble = values.to_type(ScalarType.Float64).contiguous();
         return asDouble.data<double>().ToArray();
     }
+
+    private static BiWkvStrides StridesOf(Tensor values)
+    {
+        var strides = values.stride();
+        return new BiWkvStrides(strides[0], strides[1], strides[2]);
+    }
+
+    /// <summary>The address of element (0, 0, 0) of a tensor of any strides (the gradient is read in place).</summary>
+    private static nint AddressOfFirst(Tensor values) => AddressOf(values.select(0, 0).select(0, 0).select(0, 0));
 
     /// <summary>Tensor memory is native, so the address stays valid while the tensor lives.</summary>
     private static nint AddressOf(Tensor contiguous) =>

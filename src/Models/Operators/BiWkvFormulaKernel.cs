@@ -8,7 +8,8 @@ namespace ModelGen.Models.Operators;
 /// The Bi-WKV formula and its gradient in O(T·C). Every output is a weighted mean of <c>v</c>; the weights of the
 /// tokens left of t form a running sum over t (decay exp(-w) per step, new token exp(k)), likewise from the right, so
 /// one left-to-right and one right-to-left scan per (batch, channel) suffice. Arithmetic is float64. Work is split into
-/// blocks of 16 channels of one batch element, which share cache lines.
+/// blocks of 16 channels of one batch element. A block's inputs are first copied into dense (T, 16) buffers, the scans
+/// run over those, and the outputs are written into the same buffers, then copied out.
 /// <para>
 /// When every weight of a block, relative to exp(max k) of its channel, lies within exp(±<see cref="DirectSpanLimit"/>),
 /// the "direct" scans use plain sums scaled by exp(-max k): one exp per element (exp(k - max k)), decay as a product
@@ -37,7 +38,7 @@ internal static unsafe class BiWkvFormulaKernel
         where TScalar : unmanaged
     {
         Parallel.For(0, shape.Batch * shape.BlocksPerBatch,
-            () => ArrayPool<double>.Shared.Rent(shape.Tokens * ChannelsPerBlock * ForwardFields),
+            () => ArrayPool<double>.Shared.Rent(ScratchLength(shape.Tokens, ForwardFields, copies: 2)),
             (block, _, scratch) =>
             {
                 fixed (double* saved = scratch)
@@ -58,7 +59,7 @@ internal static unsafe class BiWkvFormulaKernel
         var gradWPerBatch = new double[shape.Batch * shape.Channels];
         var gradUPerBatch = new double[shape.Batch * shape.Channels];
         Parallel.For(0, shape.Batch * shape.BlocksPerBatch,
-            () => ArrayPool<double>.Shared.Rent(shape.Tokens * ChannelsPerBlock * BackwardFields),
+            () => ArrayPool<double>.Shared.Rent(ScratchLength(shape.Tokens, BackwardFields, copies: 3)),
             (block, _, scratch) =>
             {
                 fixed (double* saved = scratch)
@@ -78,52 +79,116 @@ internal static unsafe class BiWkvFormulaKernel
         }
     }
 
+    /// <summary>
+    /// Doubles for a block's scans (<paramref name="fields"/> values per channel and token) followed by
+    /// <paramref name="copies"/> dense (T, 16) copies of its tensors, each given room for float64.
+    /// </summary>
+    private static int ScratchLength(int tokens, int fields, int copies) => tokens * ChannelsPerBlock * (fields + copies);
+
+    /// <summary>
+    /// Copies a block's channels, <paramref name="count"/> of them, into a dense (T, 16) buffer; channels past
+    /// <paramref name="count"/> are set to zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CopyIn<TScalar>(TScalar* source, BiWkvStrides strides, int tokens, int count, TScalar* block)
+        where TScalar : unmanaged
+    {
+        for (var t = 0; t < tokens; t++)
+        {
+            var from = source + t * strides.Token;
+            var to = block + (long)t * ChannelsPerBlock;
+            if (count == ChannelsPerBlock && strides.Channel == 1)
+                CopyRow(from, to);
+            else
+            {
+                for (var c = 0; c < count; c++)
+                    to[c] = from[c * strides.Channel];
+                new Span<TScalar>(to + count, ChannelsPerBlock - count).Clear();
+            }
+        }
+    }
+
+    /// <summary>Copies the first <paramref name="count"/> channels of a dense (T, 16) buffer to contiguous tensor memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CopyOut<TScalar>(TScalar* block, BiWkvShape shape, int count, TScalar* destination)
+        where TScalar : unmanaged
+    {
+        for (var t = 0; t < shape.Tokens; t++)
+        {
+            var from = block + (long)t * ChannelsPerBlock;
+            var to = destination + (long)t * shape.Channels;
+            if (count == ChannelsPerBlock)
+                CopyRow(from, to);
+            else
+                new ReadOnlySpan<TScalar>(from, count).CopyTo(new Span<TScalar>(to, count));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow<TScalar>(TScalar* from, TScalar* to) where TScalar : unmanaged
+    {
+        for (var offset = 0; offset < ChannelsPerBlock * sizeof(TScalar); offset += Vector256<byte>.Count)
+            Vector256.Load((byte*)from + offset).Store((byte*)to + offset);
+    }
+
     private static int Lanes(int count, int group) => Math.Min(LaneIO.Width, count - group * LaneIO.Width);
 
     private static int Groups(int count) => (count + LaneIO.Width - 1) / LaneIO.Width;
 
+    /// <remarks>The block's output y is written over its copy of k.</remarks>
     private static void ForwardBlock<TScalar>(BiWkvShape shape, int block, double[] w, double[] u, TScalar* k,
         TScalar* v, TScalar* y, double* saved) where TScalar : unmanaged
     {
         var (batch, firstChannel, count) = shape.Block(block);
+        var tokens = shape.Tokens;
+        var keys = (TScalar*)(saved + ScratchLength(tokens, ForwardFields, copies: 0));
+        var values = keys + (long)tokens * ChannelsPerBlock;
+        var first = shape.Offset(batch, 0, firstChannel);
+        var strides = new BiWkvStrides(0, shape.Channels, 1);
+        CopyIn(k + first, strides, tokens, count, keys);
+        CopyIn(v + first, strides, tokens, count, values);
+
         Span<Vector256<double>> reference = stackalloc Vector256<double>[GroupsPerBlock];
-        if (TryDirectReference(shape, batch, firstChannel, count, w, u, k, reference))
-            ForwardBlockDirect(shape, batch, firstChannel, count, w, u, reference, k, v, y, saved);
+        if (TryDirectReference(tokens, firstChannel, count, w, u, keys, reference))
+            ForwardBlockDirect(tokens, firstChannel, count, w, u, reference, keys, values, keys, saved);
         else
-            ForwardBlockLogScaled(shape, batch, firstChannel, count, w, u, k, v, y, saved);
+            ForwardBlockLogScaled(tokens, firstChannel, count, w, u, keys, values, keys, saved);
+        CopyOut(keys, shape, count, y + first);
     }
 
     /// <summary>
     /// Writes max over tokens of k per channel to <paramref name="reference"/> and tells whether the direct scans are
-    /// safe: (max k - min k) + |w|·T + |u| at most <see cref="DirectSpanLimit"/> in every channel of the block.
+    /// safe: (max k - min k) + |w|·T + |u| at most <see cref="DirectSpanLimit"/> in every channel of the block. Reads
+    /// all 16 lanes of the block's copy of k; those past its channels are zero, so their reference is 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool TryDirectReference<TScalar>(BiWkvShape shape, int batch, int firstChannel, int count,
-        double[] w, double[] u, TScalar* k, Span<Vector256<double>> reference) where TScalar : unmanaged
+    private static bool TryDirectReference<TScalar>(int tokens, int firstChannel, int count, double[] w, double[] u,
+        TScalar* k, Span<Vector256<double>> reference) where TScalar : unmanaged
     {
-        var groups = Groups(count);
-        Span<Vector256<double>> minimum = stackalloc Vector256<double>[GroupsPerBlock];
-        reference.Fill(Vector256.Create(double.NegativeInfinity));
-        minimum.Fill(Vector256.Create(double.PositiveInfinity));
-        var start = shape.Offset(batch, 0, firstChannel);
-        for (var t = 0; t < shape.Tokens; t++)
+        const int width = LaneIO.Width;
+        var (max0, max1, max2, max3) = (LaneIO.Load(k, width), LaneIO.Load(k + width, width),
+            LaneIO.Load(k + 2 * width, width), LaneIO.Load(k + 3 * width, width));
+        var (min0, min1, min2, min3) = (max0, max1, max2, max3);
+        for (var t = 1; t < tokens; t++)
         {
-            var offset = start + (long)t * shape.TokenStride;
-            for (var g = 0; g < groups; g++)
-            {
-                var kt = LaneIO.Load(k + offset + g * LaneIO.Width, Lanes(count, g));
-                reference[g] = Vector256.Max(reference[g], kt);
-                minimum[g] = Vector256.Min(minimum[g], kt);
-            }
+            var row = k + (long)t * ChannelsPerBlock;
+            var (k0, k1, k2, k3) = (LaneIO.Load(row, width), LaneIO.Load(row + width, width),
+                LaneIO.Load(row + 2 * width, width), LaneIO.Load(row + 3 * width, width));
+            (max0, max1, max2, max3) = (Vector256.Max(max0, k0), Vector256.Max(max1, k1), Vector256.Max(max2, k2),
+                Vector256.Max(max3, k3));
+            (min0, min1, min2, min3) = (Vector256.Min(min0, k0), Vector256.Min(min1, k1), Vector256.Min(min2, k2),
+                Vector256.Min(min3, k3));
         }
+        (reference[0], reference[1], reference[2], reference[3]) = (max0, max1, max2, max3);
+        ReadOnlySpan<Vector256<double>> minimum = [min0, min1, min2, min3];
 
         var limit = Vector256.Create(DirectSpanLimit);
-        for (var g = 0; g < groups; g++)
+        for (var g = 0; g < GroupsPerBlock; g++)
         {
             var lanes = Lanes(count, g);
             var span = reference[g] - minimum[g]
-                       + Vector256.Abs(LaneIO.Load(w, firstChannel + g * LaneIO.Width, lanes)) * shape.Tokens
-                       + Vector256.Abs(LaneIO.Load(u, firstChannel + g * LaneIO.Width, lanes));
+                       + Vector256.Abs(LaneIO.Load(w, firstChannel + g * width, lanes)) * tokens
+                       + Vector256.Abs(LaneIO.Load(u, firstChannel + g * width, lanes));
             // Written so that NaN fails the test.
             if (!Vector256.LessThanOrEqualAll(span, limit))
                 return false;
@@ -131,70 +196,89 @@ internal static unsafe class BiWkvFormulaKernel
         return true;
     }
 
-    /// <summary>The direct forward scans, one group of four channels after the other (see <see cref="ForwardGroupDirect{TScalar}"/>).</summary>
-    private static void ForwardBlockDirect<TScalar>(BiWkvShape shape, int batch, int firstChannel, int count,
-        double[] w, double[] u, ReadOnlySpan<Vector256<double>> reference, TScalar* k, TScalar* v, TScalar* y,
-        double* saved) where TScalar : unmanaged
+    /// <summary>The direct forward scans, two groups of four channels at a time (see <see cref="ForwardPairDirect{TScalar}"/>).</summary>
+    private static void ForwardBlockDirect<TScalar>(int tokens, int firstChannel, int count, double[] w, double[] u,
+        ReadOnlySpan<Vector256<double>> reference, TScalar* k, TScalar* v, TScalar* y, double* saved)
+        where TScalar : unmanaged
     {
-        for (var g = 0; g < Groups(count); g++)
+        for (var g = 0; g < Groups(count); g += 2)
         {
             var channel = firstChannel + g * LaneIO.Width;
-            var lanes = Lanes(count, g);
-            var first = shape.Offset(batch, 0, channel);
-            ForwardGroupDirect(shape.Tokens, shape.TokenStride, lanes, LaneIO.Load(w, channel, lanes),
-                LaneIO.Load(u, channel, lanes), reference[g], k + first, v + first, y + first, saved);
+            var (lanes, nextLanes) = (Lanes(count, g), Lanes(count, g + 1));
+            var first = g * LaneIO.Width;
+            ForwardPairDirect(tokens,
+                (LaneIO.Load(w, channel, lanes), LaneIO.Load(w, channel + LaneIO.Width, nextLanes)),
+                (LaneIO.Load(u, channel, lanes), LaneIO.Load(u, channel + LaneIO.Width, nextLanes)),
+                (reference[g], reference[g + 1]), k + first, v + first, y + first, saved);
         }
     }
 
     /// <remarks>
-    /// One group at a time keeps the running sums in registers and the group's scratch (per token: the left sums
-    /// before that token, numerator and denominator, and exp(k - reference)) small enough for the L2 cache. Sums are
-    /// scaled by exp(-reference).
+    /// Two groups at a time give the scans four independent chains of multiply-adds, which hides their latency, while
+    /// the running sums stay in registers and the scratch (per token and group: the left sums before that token,
+    /// numerator and denominator, and exp(k - reference)) stays small enough for the L2 cache. Sums are scaled by
+    /// exp(-reference). Lanes past the block's channels hold zeros (see <see cref="CopyIn{TScalar}"/>) and are computed
+    /// like the others, then not copied out.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardGroupDirect<TScalar>(int tokens, int tokenStride, int lanes, Vector256<double> w,
-        Vector256<double> u, Vector256<double> reference, TScalar* k, TScalar* v, TScalar* y, double* saved)
-        where TScalar : unmanaged
+    private static void ForwardPairDirect<TScalar>(int tokens, (Vector256<double> A, Vector256<double> B) w,
+        (Vector256<double> A, Vector256<double> B) u, (Vector256<double> A, Vector256<double> B) reference,
+        TScalar* k, TScalar* v, TScalar* y, double* saved) where TScalar : unmanaged
     {
-        const int slotLength = ForwardFields * LaneIO.Width;
-        var decay = Vector256.Exp(-w);
-        var bonus = Vector256.Exp(u);
+        const int width = LaneIO.Width;
+        const int slotLength = 2 * ForwardFields * width;
+        var (decayA, decayB) = (Vector256.Exp(-w.A), Vector256.Exp(-w.B));
+        var (bonusA, bonusB) = (Vector256.Exp(u.A), Vector256.Exp(u.B));
 
-        var num = Vector256<double>.Zero;
-        var den = Vector256<double>.Zero;
+        var (numA, denA, numB, denB) = (Vector256<double>.Zero, Vector256<double>.Zero, Vector256<double>.Zero,
+            Vector256<double>.Zero);
         for (var t = 0; t < tokens; t++)
         {
-            var offset = (long)t * tokenStride;
+            var offset = (long)t * ChannelsPerBlock;
             var slot = saved + (long)t * slotLength;
-            var weight = ScanExp.Exp(LaneIO.Load(k + offset, lanes) - reference);
-            var vt = LaneIO.Load(v + offset, lanes);
-            num.Store(slot);
-            den.Store(slot + LaneIO.Width);
-            weight.Store(slot + 2 * LaneIO.Width);
-            num = Vector256.MultiplyAddEstimate(decay, num, weight * vt);
-            den = Vector256.MultiplyAddEstimate(decay, den, weight);
+            var weightA = ScanExp.Exp(LaneIO.Load(k + offset, width) - reference.A);
+            var weightB = ScanExp.Exp(LaneIO.Load(k + offset + width, width) - reference.B);
+            var vA = LaneIO.Load(v + offset, width);
+            var vB = LaneIO.Load(v + offset + width, width);
+            numA.Store(slot);
+            denA.Store(slot + width);
+            weightA.Store(slot + 2 * width);
+            numB.Store(slot + 3 * width);
+            denB.Store(slot + 4 * width);
+            weightB.Store(slot + 5 * width);
+            numA = Vector256.MultiplyAddEstimate(decayA, numA, weightA * vA);
+            denA = Vector256.MultiplyAddEstimate(decayA, denA, weightA);
+            numB = Vector256.MultiplyAddEstimate(decayB, numB, weightB * vB);
+            denB = Vector256.MultiplyAddEstimate(decayB, denB, weightB);
         }
 
-        num = Vector256<double>.Zero;
-        den = Vector256<double>.Zero;
+        (numA, denA, numB, denB) = (Vector256<double>.Zero, Vector256<double>.Zero, Vector256<double>.Zero,
+            Vector256<double>.Zero);
         for (var t = tokens - 1; t >= 0; t--)
         {
-            var offset = (long)t * tokenStride;
+            var offset = (long)t * ChannelsPerBlock;
             var slot = saved + (long)t * slotLength;
-            var vt = LaneIO.Load(v + offset, lanes);
-            var weight = Vector256.Load(slot + 2 * LaneIO.Width);
-            var self = bonus * weight;
-            var yt = (Vector256.Load(slot) + num + self * vt) / (Vector256.Load(slot + LaneIO.Width) + den + self);
-            LaneIO.Store(yt, y + offset, lanes);
-            num = Vector256.MultiplyAddEstimate(decay, num, weight * vt);
-            den = Vector256.MultiplyAddEstimate(decay, den, weight);
+            var vA = LaneIO.Load(v + offset, width);
+            var vB = LaneIO.Load(v + offset + width, width);
+            var weightA = Vector256.Load(slot + 2 * width);
+            var weightB = Vector256.Load(slot + 5 * width);
+            var selfA = bonusA * weightA;
+            var selfB = bonusB * weightB;
+            var yA = (Vector256.Load(slot) + numA + selfA * vA) / (Vector256.Load(slot + width) + denA + selfA);
+            var yB = (Vector256.Load(slot + 3 * width) + numB + selfB * vB) / (Vector256.Load(slot + 4 * width) + denB + selfB);
+            LaneIO.Store(yA, y + offset, width);
+            LaneIO.Store(yB, y + offset + width, width);
+            numA = Vector256.MultiplyAddEstimate(decayA, numA, weightA * vA);
+            denA = Vector256.MultiplyAddEstimate(decayA, denA, weightA);
+            numB = Vector256.MultiplyAddEstimate(decayB, numB, weightB * vB);
+            denB = Vector256.MultiplyAddEstimate(decayB, denB, weightB);
         }
     }
 
     /// <remarks><c>saved</c> holds per token the left sums (numerator, denominator mantissas, exponent) before that token.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardBlockLogScaled<TScalar>(BiWkvShape shape, int batch, int firstChannel, int count,
-        double[] w, double[] u, TScalar* k, TScalar* v, TScalar* y, double* saved) where TScalar : unmanaged
+    private static void ForwardBlockLogScaled<TScalar>(int tokens, int firstChannel, int count, double[] w, double[] u,
+        TScalar* k, TScalar* v, TScalar* y, double* saved) where TScalar : unmanaged
     {
         var groups = Groups(count);
         Span<Vector256<double>> decay = stackalloc Vector256<double>[GroupsPerBlock];
@@ -208,13 +292,12 @@ internal static unsafe class BiWkvFormulaKernel
             bonus[g] = LaneIO.Load(u, firstChannel + g * LaneIO.Width, Lanes(count, g));
         }
 
-        var start = shape.Offset(batch, 0, firstChannel);
         num.Clear();
         den.Clear();
         exponent.Fill(Vector256.Create(LogScale.Empty));
-        for (var t = 0; t < shape.Tokens; t++)
+        for (var t = 0; t < tokens; t++)
         {
-            var offset = start + (long)t * shape.TokenStride;
+            var offset = (long)t * ChannelsPerBlock;
             var slot = saved + (long)t * ForwardFields * ChannelsPerBlock;
             for (var g = 0; g < groups; g++)
             {
@@ -234,9 +317,9 @@ internal static unsafe class BiWkvFormulaKernel
         num.Clear();
         den.Clear();
         exponent.Fill(Vector256.Create(LogScale.Empty));
-        for (var t = shape.Tokens - 1; t >= 0; t--)
+        for (var t = tokens - 1; t >= 0; t--)
         {
-            var offset = start + (long)t * shape.TokenStride;
+            var offset = (long)t * ChannelsPerBlock;
             var slot = saved + (long)t * ForwardFields * ChannelsPerBlock;
             for (var g = 0; g < groups; g++)
             {
@@ -257,20 +340,33 @@ internal static unsafe class BiWkvFormulaKernel
         }
     }
 
+    /// <remarks>The block's gradients of k and v are written over its copies of k and v.</remarks>
     private static void BackwardBlock<TScalar>(BiWkvShape shape, int block, double[] w, double[] u, TScalar* k,
         TScalar* v, TScalar* gradY, BiWkvStrides gradYStrides, TScalar* gradK, TScalar* gradV,
         double[] gradWPerBatch, double[] gradUPerBatch, double* saved) where TScalar : unmanaged
     {
         var (batch, firstChannel, count) = shape.Block(block);
+        var tokens = shape.Tokens;
+        var keys = (TScalar*)(saved + ScratchLength(tokens, BackwardFields, copies: 0));
+        var values = keys + (long)tokens * ChannelsPerBlock;
+        var gradient = values + (long)tokens * ChannelsPerBlock;
+        var first = shape.Offset(batch, 0, firstChannel);
+        var strides = new BiWkvStrides(0, shape.Channels, 1);
+        CopyIn(k + first, strides, tokens, count, keys);
+        CopyIn(v + first, strides, tokens, count, values);
+        CopyIn(gradY + gradYStrides.Offset(batch, 0, firstChannel), gradYStrides, tokens, count, gradient);
+
         Span<Vector256<double>> reference = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> gradW = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> gradU = stackalloc Vector256<double>[GroupsPerBlock];
-        if (TryDirectReference(shape, batch, firstChannel, count, w, u, k, reference))
-            BackwardBlockDirect(shape, batch, firstChannel, count, w, u, reference, k, v, gradY, gradYStrides, gradK,
-                gradV, gradW, gradU, saved);
-        else
-            BackwardBlockLogScaled(shape, batch, firstChannel, count, w, u, k, v, gradY, gradYStrides, gradK, gradV,
+        if (TryDirectReference(tokens, firstChannel, count, w, u, keys, reference))
+            BackwardBlockDirect(tokens, firstChannel, count, w, u, reference, keys, values, gradient, keys, values,
                 gradW, gradU, saved);
+        else
+            BackwardBlockLogScaled(tokens, firstChannel, count, w, u, keys, values, gradient, keys, values, gradW,
+                gradU, saved);
+        CopyOut(keys, shape, count, gradK + first);
+        CopyOut(values, shape, count, gradV + first);
 
         for (var g = 0; g < Groups(count); g++)
         for (var lane = 0; lane < Lanes(count, g); lane++)
@@ -286,21 +382,19 @@ internal static unsafe class BiWkvFormulaKernel
     /// of four channels after the other (see <see cref="BackwardGroupDirect{TScalar}"/>). The scale cancels: q_t
     /// carries exp(+reference), every weight exp(-reference).
     /// </summary>
-    private static void BackwardBlockDirect<TScalar>(BiWkvShape shape, int batch, int firstChannel, int count,
-        double[] w, double[] u, ReadOnlySpan<Vector256<double>> reference, TScalar* k, TScalar* v, TScalar* gradY,
-        BiWkvStrides gradYStrides, TScalar* gradK, TScalar* gradV, Span<Vector256<double>> gradW,
-        Span<Vector256<double>> gradU, double* saved)
+    private static void BackwardBlockDirect<TScalar>(int tokens, int firstChannel, int count, double[] w, double[] u,
+        ReadOnlySpan<Vector256<double>> reference, TScalar* k, TScalar* v, TScalar* gradY, TScalar* gradK,
+        TScalar* gradV, Span<Vector256<double>> gradW, Span<Vector256<double>> gradU, double* saved)
         where TScalar : unmanaged
     {
         for (var g = 0; g < Groups(count); g++)
         {
             var channel = firstChannel + g * LaneIO.Width;
             var lanes = Lanes(count, g);
-            var first = shape.Offset(batch, 0, channel);
-            (gradW[g], gradU[g]) = BackwardGroupDirect(shape.Tokens, shape.TokenStride, lanes,
-                LaneIO.Load(w, channel, lanes), LaneIO.Load(u, channel, lanes), reference[g], k + first, v + first,
-                gradY + gradYStrides.Start(shape, batch, channel), gradYStrides.TokenStride(shape), gradYStrides.Channel,
-                gradK + first, gradV + first, saved);
+            var first = g * LaneIO.Width;
+            (gradW[g], gradU[g]) = BackwardGroupDirect(tokens, lanes, LaneIO.Load(w, channel, lanes),
+                LaneIO.Load(u, channel, lanes), reference[g], k + first, v + first, gradY + first, gradK + first,
+                gradV + first, saved);
         }
     }
 
@@ -312,9 +406,8 @@ internal static unsafe class BiWkvFormulaKernel
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (Vector256<double> GradW, Vector256<double> GradU) BackwardGroupDirect<TScalar>(int tokens,
-        int tokenStride, int lanes, Vector256<double> w, Vector256<double> u, Vector256<double> reference, TScalar* k,
-        TScalar* v, TScalar* gradY, long gradYTokenStride, long gradYChannelStride, TScalar* gradK, TScalar* gradV,
-        double* saved) where TScalar : unmanaged
+        int lanes, Vector256<double> w, Vector256<double> u, Vector256<double> reference, TScalar* k, TScalar* v,
+        TScalar* gradY, TScalar* gradK, TScalar* gradV, double* saved) where TScalar : unmanaged
     {
         const int slotLength = BackwardFields * LaneIO.Width;
         const int width = LaneIO.Width;
@@ -327,7 +420,7 @@ internal static unsafe class BiWkvFormulaKernel
         var distanceDen = Vector256<double>.Zero;
         for (var t = 0; t < tokens; t++)
         {
-            var offset = (long)t * tokenStride;
+            var offset = (long)t * ChannelsPerBlock;
             var slot = saved + (long)t * slotLength;
             var weight = ScanExp.Exp(LaneIO.Load(k + offset, lanes) - reference);
             var vt = LaneIO.Load(v + offset, lanes);
@@ -352,10 +445,10 @@ internal static unsafe class BiWkvFormulaKernel
         var gradU = Vector256<double>.Zero;
         for (var t = tokens - 1; t >= 0; t--)
         {
-            var offset = (long)t * tokenStride;
+            var offset = (long)t * ChannelsPerBlock;
             var slot = saved + (long)t * slotLength;
             var vt = LaneIO.Load(v + offset, lanes);
-            var gt = LaneIO.Load(gradY + t * gradYTokenStride, gradYChannelStride, lanes);
+            var gt = LaneIO.Load(gradY + offset, lanes);
             var weight = Vector256.Load(slot + 4 * width);
             var self = bonus * weight;
             var inverse = Vector256<double>.One / (Vector256.Load(slot + width) + den + self);
@@ -384,7 +477,7 @@ internal static unsafe class BiWkvFormulaKernel
         adjointTimesY = Vector256<double>.Zero;
         for (var t = 0; t < tokens; t++)
         {
-            var offset = (long)t * tokenStride;
+            var offset = (long)t * ChannelsPerBlock;
             var slot = saved + (long)t * slotLength;
             var vt = LaneIO.Load(v + offset, lanes);
             var qt = Vector256.Load(slot);
@@ -413,15 +506,12 @@ internal static unsafe class BiWkvFormulaKernel
     /// gradK from tokens at or right of t.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardBlockLogScaled<TScalar>(BiWkvShape shape, int batch, int firstChannel, int count,
-        double[] w, double[] u, TScalar* k, TScalar* v, TScalar* gradY, BiWkvStrides gradYStrides, TScalar* gradK,
-        TScalar* gradV, Span<Vector256<double>> gradW, Span<Vector256<double>> gradU, double* saved) where TScalar : unmanaged
+    private static void BackwardBlockLogScaled<TScalar>(int tokens, int firstChannel, int count, double[] w,
+        double[] u, TScalar* k, TScalar* v, TScalar* gradY, TScalar* gradK, TScalar* gradV,
+        Span<Vector256<double>> gradW, Span<Vector256<double>> gradU, double* saved) where TScalar : unmanaged
     {
         const int stride = BackwardFields * ChannelsPerBlock;
         var groups = Groups(count);
-        var start = shape.Offset(batch, 0, firstChannel);
-        var gradYStart = gradYStrides.Start(shape, batch, firstChannel);
-        var gradYTokenStride = gradYStrides.TokenStride(shape);
         Span<Vector256<double>> decay = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> bonus = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> num = stackalloc Vector256<double>[GroupsPerBlock];
@@ -443,9 +533,9 @@ internal static unsafe class BiWkvFormulaKernel
         distanceNum.Clear();
         distanceDen.Clear();
         exponent.Fill(Vector256.Create(LogScale.Empty));
-        for (var t = 0; t < shape.Tokens; t++)
+        for (var t = 0; t < tokens; t++)
         {
-            var offset = start + (long)t * shape.TokenStride;
+            var offset = (long)t * ChannelsPerBlock;
             var slot = saved + (long)t * stride;
             for (var g = 0; g < groups; g++)
             {
@@ -476,9 +566,9 @@ internal static unsafe class BiWkvFormulaKernel
         adjointExponent.Fill(Vector256.Create(LogScale.Empty));
         gradW.Clear();
         gradU.Clear();
-        for (var t = shape.Tokens - 1; t >= 0; t--)
+        for (var t = tokens - 1; t >= 0; t--)
         {
-            var offset = start + (long)t * shape.TokenStride;
+            var offset = (long)t * ChannelsPerBlock;
             var slot = saved + (long)t * stride;
             for (var g = 0; g < groups; g++)
             {
@@ -486,8 +576,7 @@ internal static unsafe class BiWkvFormulaKernel
                 var lane = g * LaneIO.Width;
                 var kt = LaneIO.Load(k + offset + lane, lanes);
                 var vt = LaneIO.Load(v + offset + lane, lanes);
-                var gt = LaneIO.Load(gradY + gradYStart + t * gradYTokenStride + lane * gradYStrides.Channel,
-                    gradYStrides.Channel, lanes);
+                var gt = LaneIO.Load(gradY + offset + lane, lanes);
                 var leftNum = Vector256.Load(slot + lane);
                 var leftDen = Vector256.Load(slot + ChannelsPerBlock + lane);
                 var leftDistanceNum = Vector256.Load(slot + 2 * ChannelsPerBlock + lane);
@@ -527,9 +616,9 @@ internal static unsafe class BiWkvFormulaKernel
         adjoint.Clear();
         adjointTimesY.Clear();
         adjointExponent.Fill(Vector256.Create(LogScale.Empty));
-        for (var t = 0; t < shape.Tokens; t++)
+        for (var t = 0; t < tokens; t++)
         {
-            var offset = start + (long)t * shape.TokenStride;
+            var offset = (long)t * ChannelsPerBlock;
             var slot = saved + (long)t * stride;
             for (var g = 0; g < groups; g++)
             {

@@ -54,7 +54,8 @@ internal static unsafe class LaneIO
             Write(destination, lane, value.GetElement(lane));
     }
 
-    public static Vector256<double> Load(double[] source, int start, int lanes) => Vector256.Create(
+    /// <summary>Up to four values of an array from <paramref name="start"/>; none (all zero) for <paramref name="lanes"/> ≤ 0.</summary>
+    public static Vector256<double> Load(double[] source, int start, int lanes) => lanes <= 0 ? Vector256<double>.Zero : Vector256.Create(
         source[start],
         lanes > 1 ? source[start + 1] : 0,
         lanes > 2 ? source[start + 2] : 0,
