@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ModelGen.Models.Operators;
 
@@ -25,6 +26,7 @@ internal static unsafe class BiWkvFormulaKernel
     private const int ChannelsPerBlock = BiWkvShape.BlockChannels;
     private const int GroupsPerBlock = ChannelsPerBlock / LaneIO.Width;
     private const int ForwardFields = 3;
+    private const int PrefetchTokens = 16;
     private const int BackwardFields = 5;
 
     /// <summary>
@@ -97,6 +99,7 @@ internal static unsafe class BiWkvFormulaKernel
         {
             var from = source + t * strides.Token;
             var to = block + (long)t * ChannelsPerBlock;
+            Prefetch(from + PrefetchTokens * strides.Token);
             if (count == ChannelsPerBlock && strides.Channel == 1)
                 CopyRow(from, to);
             else
@@ -117,11 +120,24 @@ internal static unsafe class BiWkvFormulaKernel
         {
             var from = block + (long)t * ChannelsPerBlock;
             var to = destination + (long)t * shape.Channels;
+            Prefetch(to + PrefetchTokens * shape.Channels);
             if (count == ChannelsPerBlock)
                 CopyRow(from, to);
             else
                 new ReadOnlySpan<TScalar>(from, count).CopyTo(new Span<TScalar>(to, count));
         }
+    }
+
+    /// <summary>
+    /// Asks for the cache line <see cref="PrefetchTokens"/> tokens ahead. One line per token, C elements apart, is a
+    /// stride the hardware prefetchers follow poorly (a new 4 KiB page every few tokens); without the hint each line
+    /// is a wait for memory. Addresses past the tensor are harmless: a prefetch does not fault.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(void* address)
+    {
+        if (Sse.IsSupported)
+            Sse.Prefetch0(address);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
