@@ -30,14 +30,20 @@ public sealed class LayerNorm2d : ExplicitModule<Tensor, Tensor>
     /// </summary>
     public bool IsTorchLayerNorm { get; }
 
+    /// <remarks>
+    /// The variance is a reduction (the squared 2-norm over channels), which makes no map of squares; when autograd
+    /// records nothing, the centred map is scaled in place, so the layer allocates one map instead of four. Both ways
+    /// compute the same values.
+    /// </remarks>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var mean = x.mean([1], keepdim: true);
-        var centered = x - mean;
-        var variance = centered.pow(2).mean([1], keepdim: true);
-        var normalized = centered / (variance + _eps).sqrt();
-        var result = normalized * Weight.view(1, -1, 1, 1) + Bias.view(1, -1, 1, 1);
+        var centered = x - x.mean([1], keepdim: true);
+        var variance = linalg.vector_norm(centered, 2, [1], keepdim: true).pow(2) / x.shape[1];
+        var inverseDeviation = (variance + _eps).rsqrt();
+        var result = NoGraphInPlace.Records(centered) || NoGraphInPlace.Records(Weight) || NoGraphInPlace.Records(Bias)
+            ? centered * inverseDeviation * Weight.view(1, -1, 1, 1) + Bias.view(1, -1, 1, 1)
+            : centered.mul_(inverseDeviation).mul_(Weight.view(1, -1, 1, 1)).add_(Bias.view(1, -1, 1, 1));
         return result.MoveToOuterDisposeScope();
     }
 }

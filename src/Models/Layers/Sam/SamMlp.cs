@@ -23,7 +23,7 @@ public sealed class SamMlp : ExplicitModule<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var hidden = Lin1.call(x);
-        using var activated = nn.functional.gelu(hidden);
+        using var activated = NoGraphInPlace.Gelu(hidden);
         return Lin2.call(activated);
     }
 }

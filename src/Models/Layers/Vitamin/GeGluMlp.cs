@@ -27,7 +27,8 @@ public sealed class GeGluMlp : ExplicitModule<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var gated = nn.functional.gelu(W0.call(x)) * W1.call(x);
+        var activated = NoGraphInPlace.Gelu(W0.call(x));
+        var gated = NoGraphInPlace.Records(activated) ? activated * W1.call(x) : activated.mul_(W1.call(x));
         return W2.call(gated).MoveToOuterDisposeScope();
     }
 }

@@ -48,8 +48,9 @@ public class MbConvLNBlock : ExplicitModule<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var shortcut = Shortcut is null ? x : Shortcut.call(x);
-        var hidden = nn.functional.gelu(Conv1x1Expand.call(PreNorm.call(x)));
-        hidden = nn.functional.gelu(ConvDepthwise.call(hidden));
-        return (Conv1x1Project.call(hidden) + shortcut).MoveToOuterDisposeScope();
+        var hidden = NoGraphInPlace.Gelu(Conv1x1Expand.call(PreNorm.call(x)));
+        hidden = NoGraphInPlace.Gelu(ConvDepthwise.call(hidden));
+        // In place even under autograd: a convolution's backward does not read its output, an addition's neither.
+        return Conv1x1Project.call(hidden).add_(shortcut).MoveToOuterDisposeScope();
     }
 }

@@ -31,7 +31,7 @@ public sealed class Stem : ExplicitModule<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var hidden = nn.functional.gelu(Norm1.call(Conv1.call(x)));
+        var hidden = NoGraphInPlace.Gelu(Norm1.call(Conv1.call(x)));
         return Conv2.call(hidden).MoveToOuterDisposeScope();
     }
 }
