@@ -1,3 +1,4 @@
+using ModelGen.Models.Layers.Common;
 using System.Diagnostics;
 using System.Globalization;
 using ModelGen.Models.Layers.Vitamin;
@@ -47,7 +48,7 @@ public static class VitaminBreakdown
     {
         using var scope = NewDisposeScope();
         var watch = Stopwatch.StartNew();
-        var x = model.Stem.call(images);
+        var x = model.Stem.call(ChannelsLast.Of(images));
         foreach (var stage in model.ConvStages)
         foreach (var block in stage)
             x = block.call(x);

@@ -167,17 +167,18 @@ namespace ModelGen.Models.Vitamin
             RequireImageBatch(images, channels: 3, minimumSide: 1);
             using var fixedScope = FixedForwardScope();
             using var scope = NewDisposeScope();
-            var x = Stem.call(images);
+            // The conv stages run on channels-last maps; their outputs are returned in NCHW order.
+            var x = Stem.call(global::ModelGen.Models.Layers.Common.ChannelsLast.Of(images));
             x = RunBlock(ConvStages[0][0], x);
             x = RunBlock(ConvStages[0][1], x);
-            var convStage1 = x;
+            var convStage1 = x.contiguous();
             x = RunBlock(ConvStages[1][0], x);
             x = RunBlock(ConvStages[1][1], x);
             x = RunBlock(ConvStages[1][2], x);
             x = RunBlock(ConvStages[1][3], x);
-            var convStage2 = x;
+            var convStage2 = x.contiguous();
 
-            // Tokens as an NHWC map: the same memory order as upstream's (B, h*w, C) sequence.
+            // Tokens as an NHWC map: the same memory order as upstream's (B, h*w, C) sequence, and the conv stages' already.
             x = ConvFinalPool.call(x).permute(0, 2, 3, 1).contiguous();
             x = RunBlock(Layers[0], x); // RwkvBlock
             x = RunBlock(Layers[1], x); // RwkvBlock

@@ -23,6 +23,19 @@ public sealed class VitaminInputSizeTests
         }
     }
 
+    /// <summary>The conv stages run on channels-last maps (NHWC strides); what the forward returns is plain NCHW.</summary>
+    [Fact]
+    public void Every_output_is_a_contiguous_NCHW_map()
+    {
+        using var model = new VitaminMicroRwkvMbconvFinal();
+        using var _ = no_grad();
+        using var images = randn(2, 3, 40, 56);
+        using var outputs = model.Forward(images);
+
+        foreach (var output in outputs)
+            Assert.True(output.is_contiguous(), $"an output of shape [{string.Join(", ", output.shape)}] has strides [{string.Join(", ", output.stride())}]");
+    }
+
     [Fact]
     public void An_empty_side_is_rejected()
     {

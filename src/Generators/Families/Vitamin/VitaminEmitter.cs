@@ -121,15 +121,16 @@ namespace ModelGen.Generators.Families.Vitamin
             }
             BackboneMembersEmitter.FixedForwardScope(writer);
             writer.Line("using var scope = NewDisposeScope();");
-            writer.Line("var x = Stem.call(images);");
+            writer.Line("// The conv stages run on channels-last maps; their outputs are returned in NCHW order.");
+            writer.Line("var x = Stem.call(global::ModelGen.Models.Layers.Common.ChannelsLast.Of(images));");
             for (var s = 0; s < stages.Count; s++)
             {
                 for (var b = 0; b < stages[s].Count; b++)
                     writer.Line($"x = RunBlock(ConvStages[{s}][{b}], x);");
-                writer.Line($"var {outputs[s].Variable} = x;");
+                writer.Line($"var {outputs[s].Variable} = x.contiguous();");
             }
             writer.Line();
-            writer.Line("// Tokens as an NHWC map: the same memory order as upstream's (B, h*w, C) sequence.");
+            writer.Line("// Tokens as an NHWC map: the same memory order as upstream's (B, h*w, C) sequence, and the conv stages' already.");
             writer.Line("x = ConvFinalPool.call(x).permute(0, 2, 3, 1).contiguous();");
             if (shape.WithPosEmbd)
                 writer.Line($"x = x + PositionEmbedding.Resize(PosEmbed, {shape.PosEmbedHeight}, {shape.PosEmbedWidth}, x.shape[1], x.shape[2]);");
@@ -156,8 +157,10 @@ namespace ModelGen.Generators.Families.Vitamin
             _ => $"new MbConv1d(channels: {shape.EmbedDim}, midChannels: {shape.TokenMbConvMid}, normEps: {eps})",
         };
 
-        /// <summary>Upstream's output tuple: both conv stages, the intermediate tokens or none, the final-normed tokens, the final layer if any.</summary>
-        /// <summary>The shape's outputs with the forward's local variable of each (conv_stage1: convStage1).</summary>
+        /// <summary>
+        /// Upstream's output tuple (both conv stages, the intermediate tokens or none, the final-normed tokens, the final
+        /// layer if any), with the forward's local variable of each (conv_stage1: convStage1).
+        /// </summary>
         private static IReadOnlyList<(string Name, string Variable, int Channels, int Reduction)> Outputs(VitaminShape shape) => shape.Features
             .Select(f =>
             {
