@@ -14,9 +14,9 @@ namespace ModelGen.Models.Operators;
 /// <para>
 /// When every weight of a block, relative to exp(max k) of its channel, lies within exp(±<see cref="DirectSpanLimit"/>),
 /// the "direct" scans use plain sums scaled by exp(-max k): one exp per element (exp(k - max k)), decay as a product
-/// with exp(-w). They run over one group of four channels after the other. Otherwise the block falls back to sums in
-/// log-scaled form (<see cref="LogScale"/>), which are stable for any inputs but need several exps per element; those
-/// scans go over tokens and, per token, over the block's groups.
+/// with exp(-w). The forward's run over two groups of four channels at a time, the backward's over one group after the
+/// other. Otherwise the block falls back to sums in log-scaled form (<see cref="LogScale"/>), which are stable for any
+/// inputs but need several exps per element; those scans go over tokens and, per token, over the block's groups.
 /// </para>
 /// </summary>
 // Scan methods are called only a few dozen times per call of the operator, too rarely for tiered compilation to
@@ -26,8 +26,8 @@ internal static unsafe class BiWkvFormulaKernel
     private const int ChannelsPerBlock = BiWkvShape.BlockChannels;
     private const int GroupsPerBlock = ChannelsPerBlock / LaneIO.Width;
     private const int ForwardFields = 3;
-    private const int PrefetchTokens = 16;
     private const int BackwardFields = 5;
+    private const int PrefetchTokens = 16;
 
     /// <summary>
     /// Bound on log of the ratios between weights (and on |u|) for the direct scans. Products of two weights, of a
