@@ -281,7 +281,8 @@ internal static unsafe class BiWkvFormulaKernel
             var selfA = bonusA * weightA;
             var selfB = bonusB * weightB;
             var yA = (Vector256.Load(slot) + numA + selfA * vA) / (Vector256.Load(slot + width) + denA + selfA);
-            var yB = (Vector256.Load(slot + 3 * width) + numB + selfB * vB) / (Vector256.Load(slot + 4 * width) + denB + selfB);
+            var yB = (Vector256.Load(slot + 3 * width) + numB + selfB * vB)
+                     / (Vector256.Load(slot + 4 * width) + denB + selfB);
             LaneIO.Store(yA, y + offset, width);
             LaneIO.Store(yB, y + offset + width, width);
             numA = Vector256.MultiplyAddEstimate(decayA, numA, weightA * vA);
