@@ -116,8 +116,9 @@ public class BiWkvTests
 
     /// <summary>
     /// Losses whose gradient reaches the operator as a view: all one value (<c>sum()</c>), one value per token
-    /// (channel stride 0), batch and token strides swapped (channel stride 1), and channels strided, which the
-    /// operator copies. Keys of scale 3 take the direct scans, of scale 150 the log-scaled ones.
+    /// (channel stride 0), batch and token strides swapped (channel stride 1), and channels strided (channel stride T);
+    /// the kernels read each in place. Keys of scale 3 take the direct scans, of scale 150 the log-scaled ones; 7
+    /// channels make one partial block, 32 two whole ones.
     /// </summary>
     [Theory]
     [InlineData(0, 3.0)]
