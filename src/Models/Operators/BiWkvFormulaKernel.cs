@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using ModelGen.Models.Runtime;
+using TorchSharp;
 
 namespace ModelGen.Models.Operators;
 
@@ -39,13 +41,12 @@ internal static unsafe class BiWkvFormulaKernel
     public static void Forward<TScalar>(BiWkvShape shape, double[] w, double[] u, nint k, nint v, nint y)
         where TScalar : unmanaged
     {
-        Parallel.For(0, shape.Batch * shape.BlocksPerBatch,
+        LibTorchTeam.For(shape.Batch * shape.BlocksPerBatch, torch.get_num_threads(),
             () => ArrayPool<double>.Shared.Rent(ScratchLength(shape.Tokens, ForwardFields, copies: 2)),
-            (block, _, scratch) =>
+            (block, scratch) =>
             {
                 fixed (double* saved = scratch)
                     ForwardBlock(shape, block, w, u, (TScalar*)k, (TScalar*)v, (TScalar*)y, saved);
-                return scratch;
             },
             scratch => ArrayPool<double>.Shared.Return(scratch));
     }
@@ -60,14 +61,13 @@ internal static unsafe class BiWkvFormulaKernel
     {
         var gradWPerBatch = new double[shape.Batch * shape.Channels];
         var gradUPerBatch = new double[shape.Batch * shape.Channels];
-        Parallel.For(0, shape.Batch * shape.BlocksPerBatch,
+        LibTorchTeam.For(shape.Batch * shape.BlocksPerBatch, torch.get_num_threads(),
             () => ArrayPool<double>.Shared.Rent(ScratchLength(shape.Tokens, BackwardFields, copies: 3)),
-            (block, _, scratch) =>
+            (block, scratch) =>
             {
                 fixed (double* saved = scratch)
                     BackwardBlock(shape, block, w, u, (TScalar*)k, (TScalar*)v, (TScalar*)gradY, gradYStrides,
                         (TScalar*)gradK, (TScalar*)gradV, gradWPerBatch, gradUPerBatch, saved);
-                return scratch;
             },
             scratch => ArrayPool<double>.Shared.Return(scratch));
 

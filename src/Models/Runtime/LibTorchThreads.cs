@@ -2,10 +2,10 @@ namespace ModelGen.Models.Runtime;
 
 /// <summary>
 /// LibTorch's intra-op threads are an OpenMP team, and by default OpenMP threads busy-wait after every parallel op
-/// before they sleep (libgomp: 300,000 spins). Work that .NET threads do right after a LibTorch op, such as the Bi-WKV
-/// kernels on the .NET thread pool, then shares its cores with a spinning thread. On this project's 2-core VM a
-/// Bi-WKV forward and backward in autograd took 1.6x as long with the default policy as with the passive one
-/// (bench/README.md).
+/// before they sleep (libgomp: 300,000 spins). Work that .NET threads do right after a LibTorch op then shares its
+/// cores with a spinning thread. On this project's 2-core VM a Bi-WKV forward and backward in autograd took 1.6x as
+/// long with the default policy as with the passive one while its kernels ran on the .NET thread pool
+/// (bench/README.md); they now run on the team itself (<see cref="LibTorchTeam"/>).
 /// </summary>
 public static class LibTorchThreads
 {
