@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using ModelGen.Models.Runtime;
@@ -10,9 +11,11 @@ namespace ModelGen.Models.Operators;
 /// <summary>
 /// The Bi-WKV formula and its gradient in O(T·C). Every output is a weighted mean of <c>v</c>; the weights of the
 /// tokens left of t form a running sum over t (decay exp(-w) per step, new token exp(k)), likewise from the right, so
-/// one left-to-right and one right-to-left scan per (batch, channel) suffice. Arithmetic is float64. Work is split into
-/// blocks of 16 channels of one batch element. A block's inputs are first copied into dense (T, 16) buffers, the scans
-/// run over those, and the outputs are written into the same buffers, then copied out.
+/// one left-to-right and one right-to-left scan per (batch, channel) suffice. Work is split into blocks of 16 channels
+/// of one batch element, run on LibTorch's OpenMP team (<see cref="LibTorchTeam"/>). A block's inputs are first copied
+/// into dense (T, 16) buffers, the scans run over those, and the outputs are written into the same buffers, then
+/// copied out. float32 blocks whose values lie well inside float32's range are scanned in float32
+/// (<see cref="BiWkvSingleScans"/>); all others in float64, as described next.
 /// <para>
 /// When every weight of a block, relative to exp(max k) of its channel, lies within exp(±<see cref="DirectSpanLimit"/>),
 /// the "direct" scans use plain sums scaled by exp(-max k): one exp per element (exp(k - max k)), decay as a product
@@ -164,11 +167,16 @@ internal static unsafe class BiWkvFormulaKernel
         CopyIn(k + first, strides, tokens, count, keys);
         CopyIn(v + first, strides, tokens, count, values);
 
-        Span<Vector256<double>> reference = stackalloc Vector256<double>[GroupsPerBlock];
-        if (TryDirectReference(tokens, firstChannel, count, w, u, keys, reference))
-            ForwardBlockDirect(tokens, firstChannel, count, w, u, reference, keys, values, keys, saved);
-        else
-            ForwardBlockLogScaled(tokens, firstChannel, count, w, u, keys, values, keys, saved);
+        if (typeof(TScalar) != typeof(float)
+            || !BiWkvSingleScans.TryForward(tokens, firstChannel, count, w, u, (float*)keys, (float*)values,
+                (float*)saved))
+        {
+            Span<Vector256<double>> reference = stackalloc Vector256<double>[GroupsPerBlock];
+            if (TryDirectReference(tokens, firstChannel, count, w, u, keys, reference))
+                ForwardBlockDirect(tokens, firstChannel, count, w, u, reference, keys, values, keys, saved);
+            else
+                ForwardBlockLogScaled(tokens, firstChannel, count, w, u, keys, values, keys, saved);
+        }
         CopyOut(keys, shape, count, y + first);
     }
 
@@ -373,15 +381,21 @@ internal static unsafe class BiWkvFormulaKernel
         CopyIn(v + first, strides, tokens, count, values);
         CopyIn(gradY + gradYStrides.Offset(batch, 0, firstChannel), gradYStrides, tokens, count, gradient);
 
-        Span<Vector256<double>> reference = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> gradW = stackalloc Vector256<double>[GroupsPerBlock];
         Span<Vector256<double>> gradU = stackalloc Vector256<double>[GroupsPerBlock];
-        if (TryDirectReference(tokens, firstChannel, count, w, u, keys, reference))
-            BackwardBlockDirect(tokens, firstChannel, count, w, u, reference, keys, values, gradient, keys, values,
-                gradW, gradU, saved);
-        else
-            BackwardBlockLogScaled(tokens, firstChannel, count, w, u, keys, values, gradient, keys, values, gradW,
-                gradU, saved);
+        if (typeof(TScalar) != typeof(float)
+            || !BiWkvSingleScans.TryBackward(tokens, firstChannel, count, w, u, (float*)keys, (float*)values,
+                (float*)gradient, MemoryMarshal.Cast<Vector256<double>, double>(gradW),
+                MemoryMarshal.Cast<Vector256<double>, double>(gradU), (float*)saved))
+        {
+            Span<Vector256<double>> reference = stackalloc Vector256<double>[GroupsPerBlock];
+            if (TryDirectReference(tokens, firstChannel, count, w, u, keys, reference))
+                BackwardBlockDirect(tokens, firstChannel, count, w, u, reference, keys, values, gradient, keys,
+                    values, gradW, gradU, saved);
+            else
+                BackwardBlockLogScaled(tokens, firstChannel, count, w, u, keys, values, gradient, keys, values,
+                    gradW, gradU, saved);
+        }
         CopyOut(keys, shape, count, gradK + first);
         CopyOut(values, shape, count, gradV + first);
 

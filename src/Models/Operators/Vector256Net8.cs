@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace ModelGen.Models.Operators;
 
 /// <summary>
-/// The two <see cref="Vector256"/> methods the Bi-WKV kernels use that .NET 9 added, for the net8.0 build:
+/// The <see cref="Vector256"/> and <see cref="Vector512"/> methods the Bi-WKV kernels use that .NET 9 added, for the net8.0 build:
 /// the same contracts, with a fused multiply-add where the processor has one (as .NET 9 does) and exp lane by lane.
 /// </summary>
 internal static class Vector256Net8
@@ -24,6 +24,12 @@ internal static class Vector256Net8
         public static Vector256<float> Exp(Vector256<float> x) => Vector256.Create(
             MathF.Exp(x.GetElement(0)), MathF.Exp(x.GetElement(1)), MathF.Exp(x.GetElement(2)), MathF.Exp(x.GetElement(3)),
             MathF.Exp(x.GetElement(4)), MathF.Exp(x.GetElement(5)), MathF.Exp(x.GetElement(6)), MathF.Exp(x.GetElement(7)));
+    }
+
+    extension(Vector512)
+    {
+        public static Vector512<float> MultiplyAddEstimate(Vector512<float> left, Vector512<float> right, Vector512<float> addend) =>
+            Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(left, right, addend) : (left * right) + addend;
     }
 }
 #endif

@@ -157,6 +157,42 @@ public class BiWkvTests
             TensorAssert.Close(gradsRef[i], grads[i], Float64Tolerance, Float64Tolerance, names[i]);
     }
 
+    /// <summary>
+    /// float32 inputs of VRWKV's scale take the float32 scans. Values are made float32 first, so that the float64
+    /// reference sees the same inputs; v carries a ramp over the tokens, which weighs a wrong decay at long distances.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 300, 16, 91)]
+    [InlineData(2, 129, 9, 92)]
+    [InlineData(2, 200, 36, 93)]
+    [InlineData(1, 1000, 48, 94)]
+    public void Float32Scans_MatchTheFloat64Reference(int batch, int tokens, int channels, int seed)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator((ulong)seed);
+        var w = AsFloat32Values(randn([channels], ScalarType.Float64, generator: generator) * 5 / tokens);
+        var u = AsFloat32Values(randn([channels], ScalarType.Float64, generator: generator) * 5 / tokens);
+        var k = AsFloat32Values((rand([batch, tokens, channels], ScalarType.Float64, generator: generator) * 2 - 1) * 8);
+        var ramp = arange(tokens, ScalarType.Float64).reshape(1, tokens, 1) / tokens;
+        var v = AsFloat32Values(randn([batch, tokens, channels], ScalarType.Float64, generator: generator) * 0.1 + ramp);
+        var gradY = AsFloat32Values(randn([batch, tokens, channels], ScalarType.Float64, generator: generator));
+
+        var (y, grads) = ValueAndGradients(
+            (a, b, c, d) => Formula(a.to_type(ScalarType.Float32), b.to_type(ScalarType.Float32),
+                c.to_type(ScalarType.Float32), d.to_type(ScalarType.Float32)).to_type(ScalarType.Float64),
+            w, u, k, v, gradY);
+        var (yRef, gradsRef) = ValueAndGradients(Naive, w, u, k, v, gradY);
+
+        TensorAssert.Close(yRef, y, 1e-5, 1e-5, "y");
+        string[] names = ["dw", "du", "dk", "dv"];
+        for (var i = 0; i < 4; i++)
+        {
+            var scale = gradsRef[i].abs().max().item<double>();
+            TensorAssert.Close(gradsRef[i], grads[i], 2e-5 * scale, 1e-5, names[i]);
+            Assert.True(RelativeError(gradsRef[i], grads[i]) < 1e-5, names[i]);
+        }
+    }
+
     [Fact]
     public void Float32_IsCloseToFloat64()
     {
@@ -437,6 +473,8 @@ public class BiWkvTests
         var v = randn([batch, tokens, channels], ScalarType.Float64, generator: generator);
         return (w, u, k, v);
     }
+
+    private static Tensor AsFloat32Values(Tensor values) => values.to_type(ScalarType.Float32).to_type(ScalarType.Float64);
 
     private static double RelativeError(Tensor expected, Tensor actual) =>
         ((actual - expected).norm() / expected.norm()).item<double>();
