@@ -1,5 +1,6 @@
 using ModelGen.Models.Layers.Common;
 using ModelGen.Models.Pretrained;
+using ModelGen.Models.Runtime;
 using ModelGen.Models.Weights;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -53,7 +54,13 @@ public abstract class BackboneModule : ExplicitModule<Tensor, BackboneOutput>, I
     /// <summary>The number of parameter elements that require a gradient.</summary>
     public long TrainableParameterCount => parameters().Where(p => p.requires_grad).Sum(p => p.numel());
 
-    public BackboneOutput Forward(Tensor images) => call(images);
+    /// <summary>Runs the backbone (<c>call</c>), then lets finalizable TorchSharp objects go (<see cref="TensorMemory.ReleaseFinalizableHandles"/>).</summary>
+    public BackboneOutput Forward(Tensor images)
+    {
+        var output = call(images);
+        TensorMemory.ReleaseFinalizableHandles();
+        return output;
+    }
 
     /// <inheritdoc cref="IBackbone.LoadWeights(string, string?, string?, bool)"/>
     public WeightLoadReport LoadWeights(string path, string? prefix = null, string? aliasScheme = null, bool strict = true) =>

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ModelGen.Models.Operators;
@@ -50,8 +51,10 @@ internal static class BiWkvTensorOps
         var toLeft = new List<(Tensor LogWeight, Tensor Mean)>();
         for (var g = 0; g < groups.Count; g++)
         {
-            var position = arange(groups[g].Length, dtype: k.dtype, device: k.device);
-            toRight.Add(Summary(keys[g] - (groups[g].Length - 1 - position) * decay, values[g]));
+            using var groupLength = groups[g].Length.ToScalar();
+            using var last = (groups[g].Length - 1).ToScalar();
+            var position = arange(groupLength, dtype: k.dtype, device: k.device);
+            toRight.Add(Summary(keys[g] - position.neg().add_(last) * decay, values[g]));
             toLeft.Add(Summary(keys[g] - position * decay, values[g]));
         }
         var (rightLog, rightMean) = (cat(toRight.Select(s => s.LogWeight).ToList(), 2), cat(toRight.Select(s => s.Mean).ToList(), 2));
@@ -91,7 +94,8 @@ internal static class BiWkvTensorOps
         Tensor logWeight, Tensor mean, long length, Tensor w, bool fromLeft)
     {
         var chunks = logWeight.shape[2];
-        var edgeLog = full_like(logWeight.narrow(2, 0, 1), double.NegativeInfinity);
+        using var minusInfinity = double.NegativeInfinity.ToScalar();
+        var edgeLog = full_like(logWeight.narrow(2, 0, 1), minusInfinity);
         var edgeMean = zeros_like(edgeLog);
         if (chunks == 1)
             return (edgeLog, edgeMean);
@@ -101,9 +105,13 @@ internal static class BiWkvTensorOps
         var (sourceLog, sourceMean) = fromLeft
             ? (logWeight.narrow(2, 0, chunks - 1), mean.narrow(2, 0, chunks - 1))
             : (logWeight.narrow(2, 1, chunks - 1), mean.narrow(2, 1, chunks - 1));
-        var index = arange(chunks - 1, dtype: logWeight.dtype, device: logWeight.device);
+        using var sources = (chunks - 1).ToScalar();
+        using var chunkLength = length.ToScalar();
+        using var zero = 0.ToScalar();
+        var index = arange(sources, dtype: logWeight.dtype, device: logWeight.device);
         var gap = fromLeft ? index.unsqueeze(1) - index.unsqueeze(0) : index.unsqueeze(0) - index.unsqueeze(1);
-        var logits = (sourceLog.unsqueeze(2) - gap * length * w.view(-1, 1, 1)).masked_fill(gap < 0, double.NegativeInfinity);
+        var logits = (sourceLog.unsqueeze(2) - gap.mul(chunkLength) * w.view(-1, 1, 1))
+            .masked_fill(gap.lt(zero), minusInfinity);
         var stateLog = logits.logsumexp(-1);
         var stateMean = softmax(logits, -1).matmul(sourceMean.unsqueeze(-1)).squeeze(-1);
         return fromLeft
@@ -116,15 +124,18 @@ internal static class BiWkvTensorOps
         (Tensor LogWeight, Tensor Mean) fromLeft, (Tensor LogWeight, Tensor Mean) fromRight)
     {
         var length = keys.shape[3];
-        var position = arange(length, dtype: keys.dtype, device: keys.device);
+        using var lengthScalar = length.ToScalar();
+        using var one = 1.ToScalar();
+        using var last = (length - 1).ToScalar();
+        var position = arange(lengthScalar, dtype: keys.dtype, device: keys.device);
         var decay = w.view(-1, 1, 1);
         // (C, L, L): for output a and token b, -(|a-b| - 1)·w off the diagonal, u on it.
-        var distance = (position.unsqueeze(1) - position.unsqueeze(0)).abs() - 1;
+        var distance = (position.unsqueeze(1) - position.unsqueeze(0)).abs().sub_(one);
         var self = eye(length, dtype: ScalarType.Bool, device: keys.device);
         var pairBias = where(self, u.view(-1, 1, 1), -distance * decay);
         var pairs = pairBias.unsqueeze(1) + keys.unsqueeze(3);
         var left = fromLeft.LogWeight.unsqueeze(-1) - position * decay;
-        var right = fromRight.LogWeight.unsqueeze(-1) - (length - 1 - position) * decay;
+        var right = fromRight.LogWeight.unsqueeze(-1) - position.neg().add_(last) * decay;
         var logits = cat([pairs, left.unsqueeze(-1), right.unsqueeze(-1)], -1);
         var entries = cat([values, fromLeft.Mean.unsqueeze(-1), fromRight.Mean.unsqueeze(-1)], -1);
         return softmax(logits, -1).matmul(entries.unsqueeze(-1)).squeeze(-1);

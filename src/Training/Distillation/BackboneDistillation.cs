@@ -1,6 +1,7 @@
 using ModelGen.Models.Backbones;
 using ModelGen.Models.Layers.Common;
 using ModelGen.Models.Necks;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ModelGen.Training.Distillation;
@@ -99,7 +100,8 @@ public sealed class BackboneDistillation : ExplicitModule<Tensor, Tensor>
             throw new ArgumentException(
                 $"Teacher features [{string.Join(", ", teacherFeatures.shape)}] and student features [{string.Join(", ", studentFeatures.shape)}] differ in shape.");
         using var scope = NewDisposeScope();
-        var loss = nn.functional.mse_loss(teacherFeatures.to(studentFeatures.dtype), studentFeatures, Reduction) * LossWeight;
+        using var weight = LossWeight.ToScalar();
+        var loss = nn.functional.mse_loss(teacherFeatures.to(studentFeatures.dtype), studentFeatures, Reduction).mul(weight);
         return loss.MoveToOuterDisposeScope();
     }
 

@@ -38,9 +38,12 @@ public sealed class LayerNorm2d : ExplicitModule<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        using var channels = x.shape[1].ToScalar();
+        using var eps = _eps.ToScalar();
         var centered = x - x.mean([1], keepdim: true);
-        var variance = linalg.vector_norm(centered, 2, [1], keepdim: true).pow(2) / x.shape[1];
-        var inverseDeviation = (variance + _eps).rsqrt();
+        // Tensor.norm hands p to LibTorch as a number; linalg.vector_norm would make a Scalar it never disposes.
+        var variance = centered.norm(1, keepdim: true, p: 2).square().div_(channels);
+        var inverseDeviation = variance.add(eps).rsqrt_();
         var result = NoGraphInPlace.Records(centered) || NoGraphInPlace.Records(Weight) || NoGraphInPlace.Records(Bias)
             ? centered * inverseDeviation * Weight.view(1, -1, 1, 1) + Bias.view(1, -1, 1, 1)
             : centered.mul_(inverseDeviation).mul_(Weight.view(1, -1, 1, 1)).add_(Bias.view(1, -1, 1, 1));

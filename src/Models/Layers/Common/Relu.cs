@@ -10,5 +10,11 @@ namespace ModelGen.Models.Layers.Common;
 /// </summary>
 public static class Relu
 {
-    public static Tensor Apply(Tensor x) => x.device_type == DeviceType.META ? x.clamp_min(0) : nn.functional.relu(x);
+    public static Tensor Apply(Tensor x)
+    {
+        if (x.device_type != DeviceType.META)
+            return nn.functional.relu(x);
+        using var zero = 0.ToScalar();
+        return x.clamp_min(zero);
+    }
 }

@@ -19,7 +19,8 @@ public sealed class AttentionPool2d : ExplicitModule<Tensor, Tensor>
     {
         _numHeads = numHeads;
         SpacialDim = spacialDim;
-        register_parameter("positional_embedding", new Parameter(randn(spacialDim * spacialDim + 1, embedDim).div_(Math.Sqrt(embedDim))));
+        using var scale = Math.Sqrt(embedDim).ToScalar();
+        register_parameter("positional_embedding", new Parameter(randn(spacialDim * spacialDim + 1, embedDim).div_(scale)));
         KProj = nn.Linear(embedDim, embedDim);
         QProj = nn.Linear(embedDim, embedDim);
         VProj = nn.Linear(embedDim, embedDim);
@@ -65,7 +66,8 @@ public sealed class AttentionPool2d : ExplicitModule<Tensor, Tensor>
         var q = QProj.call(tokens[.., ..1]).view(batch, 1, _numHeads, headDim).transpose(1, 2);
         var k = KProj.call(tokens).view(batch, positions, _numHeads, headDim).transpose(1, 2);
         var v = VProj.call(tokens).view(batch, positions, _numHeads, headDim).transpose(1, 2);
-        var attention = BatchedMatmul.Of(q / Math.Sqrt(headDim), k.transpose(-2, -1)).softmax(-1);
+        using var scale = Math.Sqrt(headDim).ToScalar();
+        var attention = BatchedMatmul.Of(q.div(scale), k.transpose(-2, -1)).softmax(-1);
         var pooled = BatchedMatmul.Of(attention, v).transpose(1, 2).reshape(batch, channels);
         return CProj.call(pooled).MoveToOuterDisposeScope();
     }

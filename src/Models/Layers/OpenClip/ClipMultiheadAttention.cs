@@ -43,7 +43,8 @@ public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>
             .view(batch, tokens, 3, _numHeads, channels / _numHeads)
             .permute(2, 0, 3, 1, 4);
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
-        var attention = BatchedMatmul.Of(q * _scale, k.transpose(-2, -1)).softmax(-1);
+        using var scale = _scale.ToScalar();
+        var attention = BatchedMatmul.Of(q.mul(scale), k.transpose(-2, -1)).softmax(-1);
         var output = BatchedMatmul.Of(attention, v).transpose(1, 2).reshape(batch, tokens, channels);
         return OutProj.call(output).MoveToOuterDisposeScope();
     }

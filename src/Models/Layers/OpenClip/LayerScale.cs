@@ -10,7 +10,8 @@ public sealed class LayerScale : ExplicitModule<Tensor, Tensor>
 {
     public LayerScale(long dim, double initValue) : base(nameof(LayerScale))
     {
-        register_parameter("gamma", new Parameter(full(dim, initValue)));
+        using var init = initValue.ToScalar();
+        register_parameter("gamma", new Parameter(full(dim, init)));
     }
 
     public Parameter Gamma => get_parameter("gamma")!;

@@ -1,4 +1,5 @@
 using ModelGen.Models.Layers.Common;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ModelGen.Models.Layers.OpenClip;
@@ -12,7 +13,8 @@ public sealed class QuickGelu : ExplicitModule<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var scaled = x * 1.702;
+        using var factor = 1.702.ToScalar();
+        using var scaled = x.mul(factor);
         using var gate = scaled.sigmoid();
         return x * gate;
     }

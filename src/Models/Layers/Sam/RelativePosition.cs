@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ModelGen.Models.Layers.Sam;
@@ -26,9 +27,14 @@ public static class RelativePosition
 
         var qScale = Math.Max((double)kSize / qSize, 1.0);
         var kScale = Math.Max((double)qSize / kSize, 1.0);
-        var qCoords = arange(qSize, ScalarType.Float64, table.device).unsqueeze(1) * qScale;
-        var kCoords = arange(kSize, ScalarType.Float64, table.device).unsqueeze(0) * kScale;
-        var relative = (qCoords - kCoords + (kSize - 1) * kScale).to(ScalarType.Int64);
+        using var qCount = qSize.ToScalar();
+        using var kCount = kSize.ToScalar();
+        using var qStep = qScale.ToScalar();
+        using var kStep = kScale.ToScalar();
+        using var offset = ((kSize - 1) * kScale).ToScalar();
+        var qCoords = arange(qCount, ScalarType.Float64, table.device).unsqueeze(1).mul_(qStep);
+        var kCoords = arange(kCount, ScalarType.Float64, table.device).unsqueeze(0).mul_(kStep);
+        var relative = (qCoords - kCoords).add_(offset).to(ScalarType.Int64);
         return table[relative].MoveToOuterDisposeScope();
     }
 

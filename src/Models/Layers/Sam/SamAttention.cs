@@ -85,7 +85,8 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IBlockedAtten
             .permute(2, 0, 3, 1, 4)
             .reshape(3, sequences, tokens, headDim);
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
-        var (scaledQueries, keys) = (q * _scale, k.transpose(-2, -1));
+        using var scale = _scale.ToScalar();
+        var (scaledQueries, keys) = (q.mul(scale), k.transpose(-2, -1));
         var relative = RelPosH is { } relPosH && RelPosW is { } relPosW
             ? Flattened(RelativePosition.DecomposedTerms(q, RelativePosition.Get(height, height, relPosH), RelativePosition.Get(width, width, relPosW), (height, width), (height, width)), sequences, tokens)
             : ((Tensor Height, Tensor Width)?)null;

@@ -38,7 +38,8 @@ public sealed class MultiheadSelfAttention : ExplicitModule<Tensor, Tensor>
             .reshape(batch, tokens, 3, _numHeads, channels / _numHeads)
             .permute(2, 0, 3, 1, 4);
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
-        var attention = (BatchedMatmul.Of(q, k.transpose(-2, -1)) * _scale).softmax(-1);
+        using var scale = _scale.ToScalar();
+        var attention = BatchedMatmul.Of(q, k.transpose(-2, -1)).mul_(scale).softmax(-1);
         var output = BatchedMatmul.Of(attention, v).transpose(1, 2).reshape(x.shape);
         return Proj.call(output).MoveToOuterDisposeScope();
     }

@@ -17,8 +17,9 @@ public sealed class RwkvBlock : ExplicitModule<Tensor, Tensor>
     /// <param name="layerId">The layer's index among <paramref name="layerCount"/> token layers (upstream's layer_id and total_layers).</param>
     public RwkvBlock(long channels, long hiddenChannels, double normEps, long layerId, long layerCount) : base(nameof(RwkvBlock))
     {
-        register_parameter("layer_scale_1", new Parameter(full(channels, LayerScaleInit)));
-        register_parameter("layer_scale_2", new Parameter(full(channels, LayerScaleInit)));
+        using var init = LayerScaleInit.ToScalar();
+        register_parameter("layer_scale_1", new Parameter(full(channels, init)));
+        register_parameter("layer_scale_2", new Parameter(full(channels, init)));
         Norm1 = nn.LayerNorm(channels, eps: normEps);
         Norm2 = nn.LayerNorm(channels, eps: normEps);
         Attn = new SpatialMix(channels, layerId, layerCount);
@@ -44,7 +45,8 @@ public sealed class RwkvBlock : ExplicitModule<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var mixed = x.addcmul(LayerScale1, Attn.call(Norm1.call(x)), 1);
-        return mixed.addcmul(LayerScale2, Mlp.call(Norm2.call(mixed)), 1).MoveToOuterDisposeScope();
+        using var one = 1.ToScalar();
+        var mixed = x.addcmul(LayerScale1, Attn.call(Norm1.call(x)), one);
+        return mixed.addcmul(LayerScale2, Mlp.call(Norm2.call(mixed)), one).MoveToOuterDisposeScope();
     }
 }

@@ -71,7 +71,8 @@ public sealed class SpatialMix : ExplicitModule<Tensor, Tensor>
         var k = Key.call(xk).reshape(batch, tokens, channels);
         var v = Value.call(xv).reshape(batch, tokens, channels);
         var gate = Receptance.call(xr).sigmoid();
-        var mixed = BiWkv.Apply(SpatialDecay / tokens, SpatialFirst / tokens, k, v, Mode).reshape(x.shape);
+        using var tokenCount = tokens.ToScalar();
+        var mixed = BiWkv.Apply(SpatialDecay / tokenCount, SpatialFirst / tokenCount, k, v, Mode).reshape(x.shape);
         return Output.call(gate * mixed).MoveToOuterDisposeScope();
     }
 }
