@@ -2,7 +2,9 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
-namespace ModelGen.Models.Tests.Testing;
+using ModelGen.Models.Tests.Testing;
+
+namespace ModelGen.Models.Tests.Runtime;
 
 /// <summary>
 /// TorchSharp 0.107 turns a number passed where a <c>TorchSharp.Scalar</c> is expected (<c>x * 0.5</c>,
