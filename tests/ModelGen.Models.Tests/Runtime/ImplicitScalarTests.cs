@@ -1,7 +1,6 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 using ModelGen.Models.Tests.Testing;
 
 namespace ModelGen.Models.Tests.Runtime;
