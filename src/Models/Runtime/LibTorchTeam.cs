@@ -57,10 +57,12 @@ internal static unsafe class LibTorchTeam
     /// <summary>The search is final once LibTorch is loaded: its OpenMP runtime, if any, is loaded with it.</summary>
     private static OpenMp? Find()
     {
-        if (_searched)
+        if (Volatile.Read(ref _searched))
             return _openMp;
         var (openMp, final) = OpenMp.FindLoaded();
-        (_openMp, _searched) = (openMp, final);
+        _openMp = openMp;
+        // Published after the runtime it describes; threads racing here find the same one.
+        Volatile.Write(ref _searched, final);
         return openMp;
     }
 
