@@ -26,14 +26,52 @@ public sealed class ImplicitScalarTests
                                       + string.Join("\n", found));
     }
 
-    private static IEnumerable<string> ImplicitScalarConversions(string folder)
+    private static readonly CSharpParseOptions Preview = new(LanguageVersion.Preview);
+
+    /// <summary>The scan itself finds each kind it looks for, and nothing in explicit code.</summary>
+    [Fact]
+    public void The_scan_finds_each_kind_of_implicit_scalar()
     {
-        var trees = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
+        const string source = """
+            using TorchSharp;
+            using static TorchSharp.torch;
+            static class Sample
+            {
+                static void Leaks(Tensor x)
+                {
+                    var a = x * 0.5;
+                    var b = x.pow(2);
+                    var c = linalg.vector_norm(x, 2, [1]);
+                    var d = x.ToSingle();
+                }
+
+                static void Disposes(Tensor x)
+                {
+                    using var half = 0.5.ToScalar();
+                    var a = x.mul(half);
+                    var b = x * x;
+                }
+            }
+            """;
+
+        var found = ImplicitScalarConversions([CSharpSyntaxTree.ParseText(source, Preview, "Sample.cs")]).ToList();
+
+        Assert.Equal(["x * 0.5", "2", "linalg.vector_norm(x, 2, [1])", "x.ToSingle()"],
+            found.Select(line => line[(line.IndexOf(": ", StringComparison.Ordinal) + 2)..]));
+    }
+
+    private static IEnumerable<string> ImplicitScalarConversions(string folder) => ImplicitScalarConversions(
+        Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
             .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
                            && !path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
             .Select(path => CSharpSyntaxTree.ParseText(File.ReadAllText(path),
-                new CSharpParseOptions(LanguageVersion.Preview), path))
-            .Append(CSharpSyntaxTree.ParseText(ImplicitUsings, new CSharpParseOptions(LanguageVersion.Preview)))
+                Preview, path))
+            .ToList());
+
+    private static IEnumerable<string> ImplicitScalarConversions(IReadOnlyList<SyntaxTree> sources)
+    {
+        var trees = sources
+            .Append(CSharpSyntaxTree.ParseText(ImplicitUsings, Preview))
             .ToList();
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator)
@@ -42,10 +80,12 @@ public sealed class ImplicitScalarTests
             .Select(path => MetadataReference.CreateFromFile(path));
         var compilation = CSharpCompilation.Create("ScalarScan", trees, references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
-        var scalar = compilation.GetTypeByMetadataName("TorchSharp.Scalar")!;
-        var tensor = compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor")!;
+        var scalar = compilation.GetTypeByMetadataName("TorchSharp.Scalar")
+                     ?? throw new InvalidOperationException("TorchSharp.Scalar is not in the scan's references.");
+        var tensor = compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor")
+                     ?? throw new InvalidOperationException("TorchSharp.torch.Tensor is not in the scan's references.");
 
-        foreach (var tree in trees)
+        foreach (var tree in sources)
         {
             var model = compilation.GetSemanticModel(tree);
             foreach (var expression in tree.GetRoot().DescendantNodes().OfType<ExpressionSyntax>())
@@ -53,7 +93,8 @@ public sealed class ImplicitScalarTests
                 if (!MakesAScalar(model, expression, scalar, tensor))
                     continue;
                 var line = tree.GetLineSpan(expression.Span).StartLinePosition.Line + 1;
-                yield return $"{Path.GetRelativePath(RepositoryPaths.Root, tree.FilePath)}:{line}: {expression}";
+                var file = Path.IsPathRooted(tree.FilePath) ? Path.GetRelativePath(RepositoryPaths.Root, tree.FilePath) : tree.FilePath;
+                yield return $"{file}:{line}: {expression}";
             }
         }
     }

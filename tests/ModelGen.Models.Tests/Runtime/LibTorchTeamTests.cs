@@ -74,6 +74,7 @@ public sealed class LibTorchTeamTests
 
         LibTorchTeam.For(10, 1, () => 0, (_, _) => threads.Add(Environment.CurrentManagedThreadId), _ => { });
 
+        Assert.Equal(10, threads.Count);
         Assert.All(threads, thread => Assert.Equal(caller, thread));
     }
 
