@@ -129,12 +129,8 @@ internal static unsafe class LibTorchTeam
                 return (null, true);
             try
             {
-                var files = File.ReadLines("/proc/self/maps")
-                    .Select(line => line.IndexOf('/') is var start and >= 0 ? line[start..] : "")
-                    .Where(file => file.Length > 0)
-                    .Distinct()
-                    .ToList();
-                var libTorchLoaded = files.Any(file => Path.GetFileName(file).StartsWith("libtorch_cpu", StringComparison.Ordinal));
+                var files = MappedLibraries.Paths();
+                var libTorchLoaded = files.Any(MappedLibraries.IsLibTorch);
                 var path = files.FirstOrDefault(file => Path.GetFileName(file).StartsWith("libgomp", StringComparison.Ordinal));
                 if (path is null || !NativeLibrary.TryLoad(path, out var library)
                                  || !NativeLibrary.TryGetExport(library, "GOMP_parallel", out var parallel))

@@ -44,6 +44,5 @@ public static class LibTorchThreads
         return string.Equals(LibC.GetEnvironment(WaitPolicyVariable), Passive, StringComparison.OrdinalIgnoreCase);
     }
 
-    private static bool IsLibTorchLoaded() =>
-        File.ReadLines("/proc/self/maps").Any(mapping => mapping.Contains("libtorch_cpu", StringComparison.Ordinal));
+    private static bool IsLibTorchLoaded() => MappedLibraries.Paths().Any(MappedLibraries.IsLibTorch);
 }
