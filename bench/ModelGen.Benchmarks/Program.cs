@@ -45,6 +45,9 @@ public static class Program
             case "attention-blocks":
                 AttentionBlocks.Run(args[1..]);
                 break;
+            case "attention-kernels":
+                AttentionKernels.Run(args[1..]);
+                break;
             case "forward-sample":
                 Report.ForwardSample.Run(args[1..]);
                 break;

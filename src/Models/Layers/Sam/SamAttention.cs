@@ -74,8 +74,26 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IBlockedAtten
         set => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "ScoresPerBlock must be positive.");
     } = DefaultScoresPerBlock;
 
+    /// <summary>
+    /// Whether the forward may use the fused CPU kernel (<see cref="FusedAttentionKernel"/>): scores, relative
+    /// positions, softmax and values in one pass per tile, with no score tensor. It is used where it applies — the CPU
+    /// with AVX-512, float32, head dimension 64, nothing for autograd to record (a frozen teacher, or under
+    /// <c>no_grad</c>), a grid whose rows are a multiple of 16 tokens or of at most 16 x 16 tokens — and the blocked
+    /// tensor operations everywhere else. False: always the blocked tensor operations.
+    /// </summary>
+    public bool FusedKernel { get; set; } = true;
+
+    /// <summary>Whether a forward on <paramref name="x"/> would use the fused CPU kernel (see <see cref="FusedKernel"/>).</summary>
+    public bool UsesFusedKernel(Tensor x) => FusedKernel && FusedAttention.Applies(this, x, _numHeads);
+
     public override Tensor forward(Tensor x)
     {
+        if (UsesFusedKernel(x))
+        {
+            using var fused = FusedAttention.Attend(this, x, _numHeads, _scale);
+            return Proj.call(fused);
+        }
+
         using var scope = NewDisposeScope();
         // Sizes spelled out rather than -1, which an empty batch leaves undetermined.
         var (batch, height, width, channels) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);

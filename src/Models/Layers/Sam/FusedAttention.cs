@@ -1,0 +1,79 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using ModelGen.Models.Backbones;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ModelGen.Models.Layers.Sam;
+
+/// <summary>
+/// <see cref="SamAttention"/>'s forward through <see cref="FusedAttentionKernel"/>, where that applies: on the CPU,
+/// with AVX-512, in float32, head dimension 64, when autograd records nothing, and for grids whose relative positions
+/// the kernel lays out (rows of a multiple of 16 tokens, or at most 16 x 16 tokens, as SAM's global layers and
+/// 14 x 14 windows are).
+/// </summary>
+internal static class FusedAttention
+{
+    /// <summary>log2(e): the kernel's softmax is in base 2.</summary>
+    private const double Log2E = 1.4426950408889634;
+
+    public static bool Applies(SamAttention attention, Tensor x, long numHeads)
+    {
+        if (!FusedAttentionKernel.IsSupported || x.device_type != DeviceType.CPU || x.dtype != ScalarType.Float32
+            || x.dim() != 4 || x.shape[3] != numHeads * FusedAttentionKernel.HeadDim || x.numel() == 0
+            || x.shape[1] * x.shape[2] > int.MaxValue / 4 || x.shape[0] * numHeads > int.MaxValue / 4)
+            return false;
+        if (attention.parameters().Any(p => p.device_type != DeviceType.CPU || p.dtype != ScalarType.Float32))
+            return false;
+        if (is_grad_enabled() && (x.requires_grad || attention.parameters().Any(p => p.requires_grad)))
+            return false;
+        return Layout(attention, x.shape[1], x.shape[2]) is not null;
+    }
+
+    /// <summary>The attended values of <paramref name="x"/> (batch, height, width, channels), before the output projection.</summary>
+    public static unsafe Tensor Attend(SamAttention attention, Tensor x, long numHeads, double scale)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, height, width, channels) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
+        var (tokens, sequences, headDim) = (height * width, batch * numHeads, (long)FusedAttentionKernel.HeadDim);
+        var layout = Layout(attention, height, width) ?? throw new InvalidOperationException("The fused attention does not apply to this grid.");
+        var qkv = attention.Qkv.call(x).contiguous();
+
+        Tensor? termsH = null, termsW = null;
+        if (layout != KeyBiasLayout.None)
+        {
+            using var log2E = Log2E.ToScalar();
+            var queries = qkv.view(batch, tokens, 3, numHeads, headDim).select(2, 0).permute(0, 2, 1, 3).reshape(sequences, tokens, headDim);
+            var (h, w) = RelativePosition.DecomposedTerms(queries,
+                RelativePosition.Get(height, height, attention.RelPosH!).mul(log2E),
+                RelativePosition.Get(width, width, attention.RelPosW!).mul(log2E), (height, width), (height, width));
+            (termsH, termsW) = (h.reshape(sequences, tokens, height), w.reshape(sequences, tokens, width));
+            if (layout == KeyBiasLayout.SmallGrid)
+                (termsH, termsW) = (nn.functional.pad(termsH, [0, 16 - height]), nn.functional.pad(termsW, [0, 16 - width]));
+            (termsH, termsW) = (termsH.contiguous(), termsW.contiguous());
+        }
+
+        var output = empty([batch, height, width, channels], ScalarType.Float32, x.device);
+        var operands = new FusedAttentionOperands(AddressOf(qkv), qkv.stride(2), AddressOf(output), 0, (int)batch,
+            (int)numHeads, (int)height, (int)width, (float)(scale * Log2E), layout,
+            termsH is null ? 0 : AddressOf(termsH), (int)(termsH?.shape[2] ?? 0),
+            termsW is null ? 0 : AddressOf(termsW), (int)(termsW?.shape[2] ?? 0));
+        var packedTiles = empty(FusedAttentionKernel.PackedTileFloats(operands), ScalarType.Float32, x.device);
+        FlopCounter.Add(FlopKind.AttentionMatmul, 2 * sequences * tokens * tokens * headDim);
+        FusedAttentionKernel.Run(operands with { PackedTiles = AddressOf(packedTiles) });
+        return output.MoveToOuterDisposeScope();
+    }
+
+    private static KeyBiasLayout? Layout(SamAttention attention, long height, long width)
+    {
+        if (attention.RelPosH is null || attention.RelPosW is null)
+            return KeyBiasLayout.None;
+        if (width % 16 == 0)
+            return KeyBiasLayout.GridRows;
+        return height <= 16 && width <= 16 ? KeyBiasLayout.SmallGrid : null;
+    }
+
+    /// <summary>Tensor memory is native, so the address stays valid while the tensor lives.</summary>
+    private static unsafe nint AddressOf(Tensor contiguous) =>
+        (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(contiguous.bytes));
+}
