@@ -64,7 +64,8 @@ internal static unsafe class FusedAttentionKernel
     }
 
     /// <summary>
-    /// A tile's keys transposed, (HeadDim, KeysPerTile), which <see cref="Scores"/> reads a row of per dimension, and its
+    /// A tile's keys transposed and times the score scale, (HeadDim, KeysPerTile), which <see cref="Scores"/> reads a row
+    /// of per dimension, and its
     /// values, (KeysPerTile, HeadDim), contiguous (rows of the qkv projection are 3 · channels apart, which maps a
     /// tile's rows onto few L1 sets); zero past the last key.
     /// </summary>
@@ -82,7 +83,7 @@ internal static unsafe class FusedAttentionKernel
             {
                 var source = keys + token * operands.QkvRowStride;
                 for (var d = 0; d < HeadDim; d++)
-                    packed[d * KeysPerTile + j] = source[d];
+                    packed[d * KeysPerTile + j] = source[d] * operands.ScoreScale;
                 new ReadOnlySpan<float>(values + token * operands.QkvRowStride, HeadDim).CopyTo(new Span<float>(packedValues + j * HeadDim, HeadDim));
             }
             else
@@ -135,7 +136,9 @@ internal static unsafe class FusedAttentionKernel
         }
     }
 
-    /// <summary>The products of four queries with a tile's keys, (RowsPerGroup, KeysPerTile), unscaled.</summary>
+    /// <summary>The scaled products of four queries with a tile's keys, (RowsPerGroup, KeysPerTile).</summary>
+    /// <remarks>Not inlined, here and below: inlined into the loops of <see cref="Attend"/>, the sixteen accumulators spill.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Scores(float* q0, float* q1, float* q2, float* q3, float* keys, float* scores)
     {
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
@@ -145,15 +148,15 @@ internal static unsafe class FusedAttentionKernel
         for (var d = 0; d < HeadDim; d++)
         {
             var row = keys + d * KeysPerTile;
-            var (k0, k1, k2, k3) = (Vector512.Load(row), Vector512.Load(row + 16), Vector512.Load(row + 32), Vector512.Load(row + 48));
+            var k0 = Vector512.Load(row); var k1 = Vector512.Load(row + 16); var k2 = Vector512.Load(row + 32); var k3 = Vector512.Load(row + 48);
             var q = Vector512.Create(q0[d]);
-            (a00, a01, a02, a03) = (Fma(q, k0, a00), Fma(q, k1, a01), Fma(q, k2, a02), Fma(q, k3, a03));
+            a00 = Fma(q, k0, a00); a01 = Fma(q, k1, a01); a02 = Fma(q, k2, a02); a03 = Fma(q, k3, a03);
             q = Vector512.Create(q1[d]);
-            (a10, a11, a12, a13) = (Fma(q, k0, a10), Fma(q, k1, a11), Fma(q, k2, a12), Fma(q, k3, a13));
+            a10 = Fma(q, k0, a10); a11 = Fma(q, k1, a11); a12 = Fma(q, k2, a12); a13 = Fma(q, k3, a13);
             q = Vector512.Create(q2[d]);
-            (a20, a21, a22, a23) = (Fma(q, k0, a20), Fma(q, k1, a21), Fma(q, k2, a22), Fma(q, k3, a23));
+            a20 = Fma(q, k0, a20); a21 = Fma(q, k1, a21); a22 = Fma(q, k2, a22); a23 = Fma(q, k3, a23);
             q = Vector512.Create(q3[d]);
-            (a30, a31, a32, a33) = (Fma(q, k0, a30), Fma(q, k1, a31), Fma(q, k2, a32), Fma(q, k3, a33));
+            a30 = Fma(q, k0, a30); a31 = Fma(q, k1, a31); a32 = Fma(q, k2, a32); a33 = Fma(q, k3, a33);
         }
         Store4(scores, a00, a01, a02, a03);
         Store4(scores + KeysPerTile, a10, a11, a12, a13);
@@ -162,44 +165,42 @@ internal static unsafe class FusedAttentionKernel
     }
 
     /// <summary>
-    /// Turns four queries' products with a tile into their softmax terms in place: scaled, with the relative positions
+    /// Turns four queries' scaled products with a tile into their softmax terms in place: with the relative positions
     /// added, 2^(score − running maximum). Raises a query's maximum where needed, rescaling its sum, and leaves in
     /// <paramref name="rescale"/> the factor its accumulated values must be multiplied by.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Softmax(FusedAttentionOperands operands, KeyVectors keys, int sequence, int firstQuery, int tile,
         float* scores, float* maxima, float* sums, float* rescale)
     {
-        var scale = Vector512.Create(operands.ScoreScale);
-        var missing = Vector512.Create(MissingKey);
+        var first = tile * VectorsPerTile;
+        var complete = keys.Valid[first + VectorsPerTile - 1] == 16;
         for (var r = 0; r < RowsPerGroup; r++)
         {
             var row = scores + r * KeysPerTile;
             var query = (long)sequence * operands.Tokens + Math.Min(firstQuery + r, operands.Tokens - 1);
             var termsH = (float*)operands.TermsHeight + query * operands.TermsHeightStride;
             var termsW = (float*)operands.TermsWidth + query * operands.TermsWidthStride;
-            var highest = missing;
-            for (var v = 0; v < VectorsPerTile; v++)
+            var s0 = Vector512.Load(row);
+            var s1 = Vector512.Load(row + 16);
+            var s2 = Vector512.Load(row + 32);
+            var s3 = Vector512.Load(row + 48);
+            if (operands.Layout != KeyBiasLayout.None)
             {
-                var vector = tile * VectorsPerTile + v;
-                var s = Avx512F.Multiply(Vector512.Load(row + v * 16), scale);
-                switch (operands.Layout)
-                {
-                    case KeyBiasLayout.GridRows:
-                        if (keys.Valid[vector] > 0)
-                            s = Avx512F.Add(s, Avx512F.Add(Vector512.Create(termsH[keys.Rows[vector]]), Vector512.Load(termsW + keys.Columns[vector])));
-                        break;
-                    case KeyBiasLayout.SmallGrid:
-                        s = Avx512F.Add(s, Avx512F.Add(
-                            Avx512F.PermuteVar16x32(Vector512.Load(termsH), Vector512.Load(keys.IndexH + vector * 16)),
-                            Avx512F.PermuteVar16x32(Vector512.Load(termsW), Vector512.Load(keys.IndexW + vector * 16))));
-                        break;
-                }
-                if (keys.Valid[vector] < 16)
-                    s = Vector512.ConditionalSelect(LaneMask(keys.Valid[vector]), s, missing);
-                s.Store(row + v * 16);
-                highest = Avx512F.Max(highest, s);
+                s0 = Avx512F.Add(s0, Terms(operands.Layout, keys, first, termsH, termsW));
+                s1 = Avx512F.Add(s1, Terms(operands.Layout, keys, first + 1, termsH, termsW));
+                s2 = Avx512F.Add(s2, Terms(operands.Layout, keys, first + 2, termsH, termsW));
+                s3 = Avx512F.Add(s3, Terms(operands.Layout, keys, first + 3, termsH, termsW));
+            }
+            if (!complete)
+            {
+                s0 = MaskMissing(s0, keys.Valid[first]);
+                s1 = MaskMissing(s1, keys.Valid[first + 1]);
+                s2 = MaskMissing(s2, keys.Valid[first + 2]);
+                s3 = MaskMissing(s3, keys.Valid[first + 3]);
             }
 
+            var highest = Avx512F.Max(Avx512F.Max(s0, s1), Avx512F.Max(s2, s3));
             var maximum = maxima[r];
             var sum = Vector512.Load(sums + r * 16);
             rescale[r] = 1f;
@@ -211,20 +212,32 @@ internal static unsafe class FusedAttentionKernel
                 maxima[r] = maximum = raised;
             }
             var shift = Vector512.Create(maximum);
-            for (var v = 0; v < VectorsPerTile; v++)
-            {
-                var term = Exp2(Avx512F.Subtract(Vector512.Load(row + v * 16), shift));
-                term.Store(row + v * 16);
-                sum = Avx512F.Add(sum, term);
-            }
-            sum.Store(sums + r * 16);
+            s0 = Exp2(Avx512F.Subtract(s0, shift));
+            s1 = Exp2(Avx512F.Subtract(s1, shift));
+            s2 = Exp2(Avx512F.Subtract(s2, shift));
+            s3 = Exp2(Avx512F.Subtract(s3, shift));
+            Store4(row, s0, s1, s2, s3);
+            Avx512F.Add(sum, Avx512F.Add(Avx512F.Add(s0, s1), Avx512F.Add(s2, s3))).Store(sums + r * 16);
         }
     }
 
+    /// <summary>The relative-position terms of one query (its height and width terms) for the keys of one vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Terms(KeyBiasLayout layout, KeyVectors keys, int vector, float* termsH, float* termsW) =>
+        layout == KeyBiasLayout.GridRows
+            ? Avx512F.Add(Vector512.Create(termsH[keys.Rows[vector]]), Vector512.Load(termsW + keys.Columns[vector]))
+            : Avx512F.Add(Avx512F.PermuteVar16x32(Vector512.Load(termsH), Vector512.Load(keys.IndexH + vector * 16)),
+                Avx512F.PermuteVar16x32(Vector512.Load(termsW), Vector512.Load(keys.IndexW + vector * 16)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> MaskMissing(Vector512<float> scores, int validLanes) =>
+        Vector512.ConditionalSelect(LaneMask(validLanes), scores, Vector512.Create(MissingKey));
+
     /// <summary>Rescales four queries' accumulated values and adds the tile's terms times its values, (RowsPerGroup, HeadDim).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void AccumulateValues(float* terms, float* values, int keyCount, float* accumulated, float* rescale)
     {
-        var (f0, f1, f2, f3) = (Vector512.Create(rescale[0]), Vector512.Create(rescale[1]), Vector512.Create(rescale[2]), Vector512.Create(rescale[3]));
+        var f0 = Vector512.Create(rescale[0]); var f1 = Vector512.Create(rescale[1]); var f2 = Vector512.Create(rescale[2]); var f3 = Vector512.Create(rescale[3]);
         float* o0 = accumulated, o1 = accumulated + HeadDim, o2 = accumulated + 2 * HeadDim, o3 = accumulated + 3 * HeadDim;
         Vector512<float> c00 = Load(o0, f0), c01 = Load(o0 + 16, f0), c02 = Load(o0 + 32, f0), c03 = Load(o0 + 48, f0);
         Vector512<float> c10 = Load(o1, f1), c11 = Load(o1 + 16, f1), c12 = Load(o1 + 32, f1), c13 = Load(o1 + 48, f1);
@@ -233,15 +246,15 @@ internal static unsafe class FusedAttentionKernel
         for (var j = 0; j < keyCount; j++)
         {
             var row = values + j * HeadDim;
-            var (v0, v1, v2, v3) = (Vector512.Load(row), Vector512.Load(row + 16), Vector512.Load(row + 32), Vector512.Load(row + 48));
+            var v0 = Vector512.Load(row); var v1 = Vector512.Load(row + 16); var v2 = Vector512.Load(row + 32); var v3 = Vector512.Load(row + 48);
             var p = Vector512.Create(terms[j]);
-            (c00, c01, c02, c03) = (Fma(p, v0, c00), Fma(p, v1, c01), Fma(p, v2, c02), Fma(p, v3, c03));
+            c00 = Fma(p, v0, c00); c01 = Fma(p, v1, c01); c02 = Fma(p, v2, c02); c03 = Fma(p, v3, c03);
             p = Vector512.Create(terms[KeysPerTile + j]);
-            (c10, c11, c12, c13) = (Fma(p, v0, c10), Fma(p, v1, c11), Fma(p, v2, c12), Fma(p, v3, c13));
+            c10 = Fma(p, v0, c10); c11 = Fma(p, v1, c11); c12 = Fma(p, v2, c12); c13 = Fma(p, v3, c13);
             p = Vector512.Create(terms[2 * KeysPerTile + j]);
-            (c20, c21, c22, c23) = (Fma(p, v0, c20), Fma(p, v1, c21), Fma(p, v2, c22), Fma(p, v3, c23));
+            c20 = Fma(p, v0, c20); c21 = Fma(p, v1, c21); c22 = Fma(p, v2, c22); c23 = Fma(p, v3, c23);
             p = Vector512.Create(terms[3 * KeysPerTile + j]);
-            (c30, c31, c32, c33) = (Fma(p, v0, c30), Fma(p, v1, c31), Fma(p, v2, c32), Fma(p, v3, c33));
+            c30 = Fma(p, v0, c30); c31 = Fma(p, v1, c31); c32 = Fma(p, v2, c32); c33 = Fma(p, v3, c33);
         }
         Store4(o0, c00, c01, c02, c03);
         Store4(o1, c10, c11, c12, c13);
