@@ -116,11 +116,9 @@ public sealed class FusedAttentionTests
     [Fact]
     public void Exp2_is_within_two_float32_epsilons_over_the_softmax_range_and_clamps_below_it()
     {
+        Assert.Equal(Avx512F.IsSupported, FusedAttentionKernel.IsSupported);
         if (!Avx512F.IsSupported)
-        {
-            Assert.Throws<PlatformNotSupportedException>(() => FusedAttentionKernel.Run(default));
-            return;
-        }
+            return; // without AVX-512 the kernel never runs (The_kernel_is_used_only_where_it_applies)
         var worst = 0.0;
         for (var start = -125f; start < 8f; start += 16 * 0.001953125f)
         {
