@@ -64,9 +64,8 @@ internal static unsafe class FusedAttentionKernel
 
     /// <summary>
     /// A tile's keys transposed and times the score scale, (HeadDim, KeysPerTile), which <see cref="Scores"/> reads a row
-    /// of per dimension, and its
-    /// values, (KeysPerTile, HeadDim), contiguous (rows of the qkv projection are 3 · channels apart, which maps a
-    /// tile's rows onto few L1 sets); zero past the last key.
+    /// of per dimension, and its values, (KeysPerTile, HeadDim), contiguous (rows of the qkv projection are 3 · channels
+    /// apart, which maps a tile's rows onto few L1 sets); zero past the last key.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void PackTile(FusedAttentionOperands operands, int sequence, int tile)
