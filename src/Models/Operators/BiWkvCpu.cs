@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using ModelGen.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ModelGen.Models.Operators;
@@ -17,7 +17,7 @@ internal static unsafe class BiWkvCpu
             var v64 = v.to_type(ScalarType.Float64).contiguous();
             var y64 = empty_like(k64);
             if (y64.numel() > 0)
-                BiWkvUpstreamKernel.Forward(shape, wValues, uValues, AddressOf(k64), AddressOf(v64), AddressOf(y64));
+                BiWkvUpstreamKernel.Forward(shape, wValues, uValues, TensorAddress.Of(k64), TensorAddress.Of(v64), TensorAddress.Of(y64));
             return y64.to_type(k.dtype).MoveToOuterDisposeScope();
         }
 
@@ -26,9 +26,9 @@ internal static unsafe class BiWkvCpu
         if (y.numel() > 0)
         {
             if (k.dtype == ScalarType.Float64)
-                BiWkvFormulaKernel.Forward<double>(shape, wValues, uValues, AddressOf(kc), AddressOf(vc), AddressOf(y));
+                BiWkvFormulaKernel.Forward<double>(shape, wValues, uValues, TensorAddress.Of(kc), TensorAddress.Of(vc), TensorAddress.Of(y));
             else
-                BiWkvFormulaKernel.Forward<float>(shape, wValues, uValues, AddressOf(kc), AddressOf(vc), AddressOf(y));
+                BiWkvFormulaKernel.Forward<float>(shape, wValues, uValues, TensorAddress.Of(kc), TensorAddress.Of(vc), TensorAddress.Of(y));
         }
         return y.MoveToOuterDisposeScope();
     }
@@ -48,11 +48,11 @@ internal static unsafe class BiWkvCpu
         {
             var (wValues, uValues) = (ToDoubles(w), ToDoubles(u));
             if (k.dtype == ScalarType.Float64)
-                BiWkvFormulaKernel.Backward<double>(shape, wValues, uValues, AddressOf(kc), AddressOf(vc),
-                    AddressOfFirst(gradY), StridesOf(gradY), AddressOf(gradK), AddressOf(gradV), gradW, gradU);
+                BiWkvFormulaKernel.Backward<double>(shape, wValues, uValues, TensorAddress.Of(kc), TensorAddress.Of(vc),
+                    AddressOfFirst(gradY), StridesOf(gradY), TensorAddress.Of(gradK), TensorAddress.Of(gradV), gradW, gradU);
             else
-                BiWkvFormulaKernel.Backward<float>(shape, wValues, uValues, AddressOf(kc), AddressOf(vc),
-                    AddressOfFirst(gradY), StridesOf(gradY), AddressOf(gradK), AddressOf(gradV), gradW, gradU);
+                BiWkvFormulaKernel.Backward<float>(shape, wValues, uValues, TensorAddress.Of(kc), TensorAddress.Of(vc),
+                    AddressOfFirst(gradY), StridesOf(gradY), TensorAddress.Of(gradK), TensorAddress.Of(gradV), gradW, gradU);
         }
         return (tensor(gradW).to_type(w.dtype).MoveToOuterDisposeScope(),
             tensor(gradU).to_type(u.dtype).MoveToOuterDisposeScope(),
@@ -74,9 +74,5 @@ internal static unsafe class BiWkvCpu
     }
 
     /// <summary>The address of element (0, 0, 0) of a tensor of any strides (the gradient is read in place).</summary>
-    private static nint AddressOfFirst(Tensor values) => AddressOf(values.select(0, 0).select(0, 0).select(0, 0));
-
-    /// <summary>Tensor memory is native, so the address stays valid while the tensor lives.</summary>
-    private static nint AddressOf(Tensor contiguous) =>
-        (nint)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(contiguous.bytes));
+    private static nint AddressOfFirst(Tensor values) => TensorAddress.Of(values.select(0, 0).select(0, 0).select(0, 0));
 }

@@ -1,6 +1,5 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using ModelGen.Models.Backbones;
+using ModelGen.Models.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,15 +22,16 @@ internal static class FusedAttention
             || x.dim() != 4 || x.shape[3] != numHeads * FusedAttentionKernel.HeadDim || x.numel() == 0
             || x.shape[1] * x.shape[2] > int.MaxValue / 4 || x.shape[0] * numHeads > int.MaxValue / 4)
             return false;
-        if (attention.parameters().Any(p => p.device_type != DeviceType.CPU || p.dtype != ScalarType.Float32))
+        var parameters = attention.parameters().ToArray();
+        if (parameters.Any(p => p.device_type != DeviceType.CPU || p.dtype != ScalarType.Float32))
             return false;
-        if (is_grad_enabled() && (x.requires_grad || attention.parameters().Any(p => p.requires_grad)))
+        if (is_grad_enabled() && (x.requires_grad || parameters.Any(p => p.requires_grad)))
             return false;
         return Layout(attention, x.shape[1], x.shape[2]) is not null;
     }
 
     /// <summary>The attended values of <paramref name="x"/> (batch, height, width, channels), before the output projection.</summary>
-    public static unsafe Tensor Attend(SamAttention attention, Tensor x, long numHeads, double scale)
+    public static Tensor Attend(SamAttention attention, Tensor x, long numHeads, double scale)
     {
         using var scope = NewDisposeScope();
         var (batch, height, width, channels) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
@@ -54,13 +54,13 @@ internal static class FusedAttention
         }
 
         var output = empty([batch, height, width, channels], ScalarType.Float32, x.device);
-        var operands = new FusedAttentionOperands(AddressOf(qkv), qkv.stride(2), AddressOf(output), 0, (int)batch,
+        var operands = new FusedAttentionOperands(TensorAddress.Of(qkv), qkv.stride(2), TensorAddress.Of(output), 0, (int)batch,
             (int)numHeads, (int)height, (int)width, (float)(scale * Log2E), layout,
-            termsH is null ? 0 : AddressOf(termsH), (int)(termsH?.shape[2] ?? 0),
-            termsW is null ? 0 : AddressOf(termsW), (int)(termsW?.shape[2] ?? 0));
+            termsH is null ? 0 : TensorAddress.Of(termsH), (int)(termsH?.shape[2] ?? 0),
+            termsW is null ? 0 : TensorAddress.Of(termsW), (int)(termsW?.shape[2] ?? 0));
         var packedTiles = empty(FusedAttentionKernel.PackedTileFloats(operands), ScalarType.Float32, x.device);
         FlopCounter.Add(FlopKind.AttentionMatmul, 2 * sequences * tokens * tokens * headDim);
-        FusedAttentionKernel.Run(operands with { PackedTiles = AddressOf(packedTiles) });
+        FusedAttentionKernel.Run(operands with { PackedTiles = TensorAddress.Of(packedTiles) });
         return output.MoveToOuterDisposeScope();
     }
 
@@ -72,8 +72,4 @@ internal static class FusedAttention
             return KeyBiasLayout.GridRows;
         return height <= 16 && width <= 16 ? KeyBiasLayout.SmallGrid : null;
     }
-
-    /// <summary>Tensor memory is native, so the address stays valid while the tensor lives.</summary>
-    private static unsafe nint AddressOf(Tensor contiguous) =>
-        (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(contiguous.bytes));
 }
