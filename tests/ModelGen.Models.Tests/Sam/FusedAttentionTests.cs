@@ -60,6 +60,7 @@ public sealed class FusedAttentionTests
         attention.RelPosH!.normal_(0, 0.5);
         attention.RelPosW!.normal_(0, 0.5);
         var x = randn(1, 32, 32, 768);
+        Assert.Equal(Avx512F.IsSupported, attention.UsesFusedKernel(x));
 
         var fused = attention.call(x);
         attention.FusedKernel = false;
@@ -104,6 +105,7 @@ public sealed class FusedAttentionTests
         using var attention = new SamAttention(dim: 128, numHeads: 2, qkvBias: true, useRelPos: true, relPosSize: 14);
         using var _ = no_grad();
         var x = randn(2, 14, 14, 128);
+        Assert.Equal(Avx512F.IsSupported, attention.UsesFusedKernel(x));
 
         var fused = FlopCounter.Count(attention, x);
         attention.FusedKernel = false;

@@ -223,7 +223,7 @@ internal static unsafe class FusedAttentionKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Terms(KeyBiasLayout layout, KeyVectors keys, int vector, float* termsH, float* termsW) =>
         layout == KeyBiasLayout.GridRows
-            ? Avx512F.Add(Vector512.Create(termsH[keys.Rows[vector]]), Vector512.Load(termsW + keys.Columns[vector]))
+            ? Avx512F.Add(Vector512.Create(termsH[keys.IndexH[vector * 16]]), Vector512.Load(termsW + keys.IndexW[vector * 16]))
             : Avx512F.Add(Avx512F.PermuteVar16x32(Vector512.Load(termsH), Vector512.Load(keys.IndexH + vector * 16)),
                 Avx512F.PermuteVar16x32(Vector512.Load(termsW), Vector512.Load(keys.IndexW + vector * 16)));
 
@@ -306,25 +306,20 @@ internal static unsafe class FusedAttentionKernel
     }
 
     /// <summary>
-    /// Where each vector of 16 keys lies in the key grid: its grid row and first column (<see cref="KeyBiasLayout.GridRows"/>),
-    /// or every lane's row and column (<see cref="KeyBiasLayout.SmallGrid"/>); and how many of its lanes are keys.
+    /// Where each vector of 16 keys lies in the key grid, every lane's row and column (past the last key, the last key's);
+    /// in <see cref="KeyBiasLayout.GridRows"/> a vector lies in one row, so its first lane's say where. And how many of
+    /// its lanes are keys.
     /// </summary>
     private sealed class KeyVectors
     {
-        private readonly int[] _rows, _columns, _valid, _indexH, _indexW;
+        private readonly int[] _valid, _indexH, _indexW;
 
         private KeyVectors(int vectors)
         {
-            _rows = GC.AllocateArray<int>(vectors, pinned: true);
-            _columns = GC.AllocateArray<int>(vectors, pinned: true);
             _valid = GC.AllocateArray<int>(vectors, pinned: true);
             _indexH = GC.AllocateArray<int>(vectors * 16, pinned: true);
             _indexW = GC.AllocateArray<int>(vectors * 16, pinned: true);
         }
-
-        public int* Rows => (int*)Unsafe.AsPointer(ref _rows[0]);
-
-        public int* Columns => (int*)Unsafe.AsPointer(ref _columns[0]);
 
         public int* Valid => (int*)Unsafe.AsPointer(ref _valid[0]);
 
@@ -340,7 +335,6 @@ internal static unsafe class FusedAttentionKernel
             {
                 var first = vector * 16;
                 table._valid[vector] = Math.Clamp(tokens - first, 0, 16);
-                (table._rows[vector], table._columns[vector]) = Math.DivRem(Math.Min(first, tokens - 1), width);
                 for (var lane = 0; lane < 16; lane++)
                     (table._indexH[vector * 16 + lane], table._indexW[vector * 16 + lane]) = Math.DivRem(Math.Min(first + lane, tokens - 1), width);
             }
