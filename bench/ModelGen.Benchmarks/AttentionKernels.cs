@@ -7,8 +7,8 @@ using static TorchSharp.torch;
 namespace ModelGen.Benchmarks;
 
 /// <summary>
-/// SAM ViT-B's attention with the fused CPU kernel against the blocked tensor operations
-/// (<see cref="SamAttention.FusedKernel"/>), in one process, the two alternated every round: a global layer
+/// SAM ViT-B's attention with the fused CPU kernel, on each instruction set this CPU has, against the blocked tensor
+/// operations (<see cref="SamAttention.FusedKernel"/>), in one process, alternated every round: a global layer
 /// (64 x 64 tokens at 1024²), a windowed layer (25 windows of 14 x 14), and the whole backbone. Fastest and median.
 /// </summary>
 /// <remarks>Usage: <c>attention-kernels [--side 1024] [--rounds 4]</c>.</remarks>
@@ -21,43 +21,49 @@ public static class AttentionKernels
         manual_seed(1);
         using var noGrad = no_grad();
         var grid = side / 16;
+        FusedAttentionInstructions?[] paths =
+            [null, .. Enum.GetValues<FusedAttentionInstructions>().Where(FusedAttentionKernel.IsSupported).Select(i => (FusedAttentionInstructions?)i)];
         Console.WriteLine($"side {side}, torch threads {get_num_threads()}, load {Report.MachineDescription.LoadAverage()}");
-        Console.WriteLine("| what | blocked fastest (ms) | blocked median (ms) | fused fastest (ms) | fused median (ms) | blocked / fused (fastest) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| what | " + string.Join(" | ", paths.Select(p => $"{Name(p)} fastest / median (ms)"))
+                          + " | " + string.Join(" | ", paths.Skip(1).Select(p => $"blocked / {Name(p)} (fastest)")) + " |");
+        Console.WriteLine("|---|" + string.Concat(Enumerable.Repeat("---:|", 2 * paths.Length - 1)));
 
         using (var global = new SamAttention(768, 12, qkvBias: true, useRelPos: true, relPosSize: grid))
         using (var tokens = randn(1, grid, grid, 768))
-            Print($"global layer, {grid} x {grid} tokens", Alternate(rounds, [global], () => global.call(tokens)));
+            Print($"global layer, {grid} x {grid} tokens", Alternate(rounds, paths, [global], () => global.call(tokens)));
         using (var windowed = new SamAttention(768, 12, qkvBias: true, useRelPos: true, relPosSize: 14))
         using (var windows = randn((grid + 13) / 14 * ((grid + 13) / 14), 14, 14, 768))
-            Print($"windowed layer, {windows.shape[0]} windows of 14 x 14", Alternate(rounds, [windowed], () => windowed.call(windows)));
+            Print($"windowed layer, {windows.shape[0]} windows of 14 x 14", Alternate(rounds, paths, [windowed], () => windowed.call(windows)));
         using var backbone = ModelZoo.Create("SamVitB");
         using var images = randn(1, 3, side, side);
         var layers = ((nn.Module)backbone).modules().OfType<SamAttention>().ToArray();
-        Print($"SamVitB forward, {layers.Length} attention layers", Alternate(rounds, layers, () => backbone.Forward(images)));
+        Print($"SamVitB forward, {layers.Length} attention layers", Alternate(rounds, paths, layers, () => backbone.Forward(images)));
     }
 
-    private static (List<double> Blocked, List<double> Fused) Alternate(int rounds, SamAttention[] layers, Func<IDisposable> forward)
+    private static string Name(FusedAttentionInstructions? path) => path is { } instructions ? $"fused {instructions}" : "blocked";
+
+    /// <summary>Times of every path (null: the blocked operations), each round running them all once in turn; the first round warms up.</summary>
+    private static List<double>[] Alternate(int rounds, FusedAttentionInstructions?[] paths, SamAttention[] layers, Func<IDisposable> forward)
     {
-        var (blocked, fused) = (new List<double>(), new List<double>());
+        var times = paths.Select(_ => new List<double>()).ToArray();
         for (var round = 0; round <= rounds; round++)
-            foreach (var useFused in new[] { false, true })
+            for (var p = 0; p < paths.Length; p++)
             {
                 foreach (var layer in layers)
-                    layer.FusedKernel = useFused;
+                    (layer.FusedKernel, layer.KernelInstructions) = (paths[p] is not null, paths[p] ?? layer.KernelInstructions);
                 var watch = Stopwatch.StartNew();
                 using (forward())
                     watch.Stop();
                 if (round > 0)
-                    (useFused ? fused : blocked).Add(watch.Elapsed.TotalMilliseconds);
+                    times[p].Add(watch.Elapsed.TotalMilliseconds);
             }
-        return (blocked, fused);
+        return times;
     }
 
-    private static void Print(string what, (List<double> Blocked, List<double> Fused) times)
+    private static void Print(string what, List<double>[] times)
     {
         static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {what} | {times.Blocked.Min():F0} | {Median(times.Blocked):F0} | {times.Fused.Min():F0} | {Median(times.Fused):F0} | {times.Blocked.Min() / times.Fused.Min():F2} |"));
+            $"| {what} | {string.Join(" | ", times.Select(t => $"{t.Min():F0} / {Median(t):F0}"))} | {string.Join(" | ", times.Skip(1).Select(t => $"{times[0].Min() / t.Min():F2}"))} |"));
     }
 }

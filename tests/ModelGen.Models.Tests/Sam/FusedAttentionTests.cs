@@ -16,15 +16,9 @@ public sealed class FusedAttentionTests
     /// further off than they are.
     /// </summary>
     [Theory]
-    [InlineData(1, 8, 32, true, 1.0)] // grid rows of 32 keys: tiles of 64 keys span two rows
-    [InlineData(2, 5, 16, true, 1.0)] // 80 keys: a last tile of 16
-    [InlineData(1, 3, 48, true, 1.0)] // rows of 48 keys: vectors start inside tiles at every offset
-    [InlineData(3, 14, 14, true, 1.0)] // SAM's windows: 196 keys, a last tile of 4, a last run of 4 queries
-    [InlineData(1, 7, 5, true, 1.0)] // 35 tokens: part of one vector of keys, a last group of 3 queries
-    [InlineData(2, 9, 13, false, 1.0)] // no relative positions, 117 tokens
-    [InlineData(1, 16, 16, true, 12.0)] // scores in the hundreds: the running maximum is raised tile after tile
-    [InlineData(3, 14, 14, true, 12.0)]
-    public void The_fused_kernel_matches_the_exact_attention(int batch, int height, int width, bool useRelPos, double weightScale)
+    [MemberData(nameof(Grids))]
+    public void The_fused_kernel_matches_the_exact_attention(string instructions, int batch, int height, int width,
+        bool useRelPos, double weightScale)
     {
         using var scope = NewDisposeScope();
         manual_seed(11);
@@ -34,7 +28,8 @@ public sealed class FusedAttentionTests
         attention.RelPosW?.normal_(0, 0.5);
         attention.Qkv.weight!.mul_(weightScale);
         var x = randn(batch, height, width, 128);
-        Assert.Equal(Avx512F.IsSupported, attention.UsesFusedKernel(x));
+        if (!Runs(attention, x, instructions))
+            return;
 
         var fused = attention.call(x);
         attention.FusedKernel = false;
@@ -50,8 +45,10 @@ public sealed class FusedAttentionTests
             $"fused error {fusedError:G3} against the blocked operations' {blockedError:G3} (outputs up to {scale:G3})");
     }
 
-    [Fact]
-    public void A_SAM_ViT_B_global_layer_matches_the_blocked_operations()
+    [Theory]
+    [InlineData(nameof(FusedAttentionInstructions.Avx2))]
+    [InlineData(nameof(FusedAttentionInstructions.Avx512))]
+    public void A_SAM_ViT_B_global_layer_matches_the_blocked_operations(string instructions)
     {
         using var scope = NewDisposeScope();
         manual_seed(12);
@@ -60,7 +57,8 @@ public sealed class FusedAttentionTests
         attention.RelPosH!.normal_(0, 0.5);
         attention.RelPosW!.normal_(0, 0.5);
         var x = randn(1, 32, 32, 768);
-        Assert.Equal(Avx512F.IsSupported, attention.UsesFusedKernel(x));
+        if (!Runs(attention, x, instructions))
+            return;
 
         var fused = attention.call(x);
         attention.FusedKernel = false;
@@ -73,7 +71,7 @@ public sealed class FusedAttentionTests
     public void The_kernel_is_used_only_where_it_applies()
     {
         using var scope = NewDisposeScope();
-        var supported = Avx512F.IsSupported;
+        var supported = FusedAttentionKernel.Best is not null;
         using var attention = new SamAttention(dim: 128, numHeads: 2, qkvBias: true, useRelPos: true, relPosSize: 16);
         var x = randn(1, 16, 16, 128);
 
@@ -105,7 +103,7 @@ public sealed class FusedAttentionTests
         using var attention = new SamAttention(dim: 128, numHeads: 2, qkvBias: true, useRelPos: true, relPosSize: 14);
         using var _ = no_grad();
         var x = randn(2, 14, 14, 128);
-        Assert.Equal(Avx512F.IsSupported, attention.UsesFusedKernel(x));
+        Assert.Equal(FusedAttentionKernel.Best is not null, attention.UsesFusedKernel(x));
 
         var fused = FlopCounter.Count(attention, x);
         attention.FusedKernel = false;
@@ -116,23 +114,81 @@ public sealed class FusedAttentionTests
     }
 
     [Fact]
-    public void Exp2_is_within_two_float32_epsilons_over_the_softmax_range_and_clamps_below_it()
+    public void The_widest_supported_instructions_are_the_default()
     {
-        Assert.Equal(Avx512F.IsSupported, FusedAttentionKernel.IsSupported);
+        using var attention = new SamAttention(dim: 128, numHeads: 2, qkvBias: true, useRelPos: true, relPosSize: 16);
+        var expected = Avx512F.IsSupported ? FusedAttentionInstructions.Avx512
+            : Avx2.IsSupported && Fma.IsSupported ? FusedAttentionInstructions.Avx2
+            : (FusedAttentionInstructions?)null;
+        Assert.Equal(expected, FusedAttentionKernel.Best);
+        Assert.Equal(expected, attention.KernelInstructions);
+    }
+
+    [Fact]
+    public void Avx512_Exp2_is_within_two_float32_epsilons_over_the_softmax_range_and_clamps_below_it()
+    {
         if (!Avx512F.IsSupported)
-            return; // without AVX-512 the kernel never runs (The_kernel_is_used_only_where_it_applies)
-        var worst = 0.0;
-        for (var start = -125f; start < 8f; start += 16 * 0.001953125f)
+            return; // without AVX-512 that kernel never runs (The_kernel_is_used_only_where_it_applies)
+        AssertExp2(x => Avx512AttentionGroup.Exp2(Vector512.Create(x)).ToScalar());
+        var lanes = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) * 0.37f - Vector512.Create(3f);
+        var y = Avx512AttentionGroup.Exp2(lanes);
+        for (var lane = 0; lane < 16; lane++)
+            Assert.Equal(Avx512AttentionGroup.Exp2(Vector512.Create(lanes.GetElement(lane))).ToScalar(), y.GetElement(lane));
+    }
+
+    [Fact]
+    public void Avx2_Exp2_is_within_two_float32_epsilons_over_the_softmax_range_and_clamps_below_it()
+    {
+        if (!FusedAttentionKernel.IsSupported(FusedAttentionInstructions.Avx2))
+            return;
+        AssertExp2(x => Avx2AttentionGroup.Exp2(Vector256.Create(x)).ToScalar());
+        var lanes = Vector256.Create(0f, 1, 2, 3, 4, 5, 6, 7) * 1.37f - Vector256.Create(7f);
+        var y = Avx2AttentionGroup.Exp2(lanes);
+        for (var lane = 0; lane < 8; lane++)
+            Assert.Equal(Avx2AttentionGroup.Exp2(Vector256.Create(lanes.GetElement(lane))).ToScalar(), y.GetElement(lane));
+    }
+
+    public static TheoryData<string, int, int, int, bool, double> Grids()
+    {
+        var data = new TheoryData<string, int, int, int, bool, double>();
+        foreach (var instructions in Enum.GetNames<FusedAttentionInstructions>())
         {
-            var x = Vector512.Create(start) + Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) * Vector512.Create(0.001953125f);
-            var y = FusedAttentionKernel.Exp2(x);
-            for (var lane = 0; lane < 16; lane++)
-            {
-                var expected = Math.Pow(2, x.GetElement(lane));
-                worst = Math.Max(worst, Math.Abs(y.GetElement(lane) - expected) / (expected * Math.Pow(2, -23)));
-            }
+            data.Add(instructions, 1, 8, 32, true, 1.0); // grid rows of 32 keys: tiles of 64 keys span two rows
+            data.Add(instructions, 2, 5, 16, true, 1.0); // 80 keys: a last tile of 16
+            data.Add(instructions, 1, 3, 48, true, 1.0); // rows of 48 keys: vectors start inside tiles at every offset
+            data.Add(instructions, 3, 14, 14, true, 1.0); // SAM's windows: 196 keys, a last tile of 4, a last run of 4 queries
+            data.Add(instructions, 1, 7, 5, true, 1.0); // 35 tokens: part of one vector of keys, a last group of 3 queries
+            data.Add(instructions, 1, 11, 11, true, 1.0); // 121 keys: a last vector of 9 keys, the second half of one partly missing
+            data.Add(instructions, 2, 9, 13, false, 1.0); // no relative positions, 117 tokens
+            data.Add(instructions, 1, 16, 16, true, 12.0); // scores in the hundreds: the running maximum is raised tile after tile
+            data.Add(instructions, 3, 14, 14, true, 12.0);
+        }
+        return data;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="attention"/> runs the kernel on <paramref name="instructions"/> here (picked for it);
+    /// where this CPU lacks them, asserts that the forward would not use the kernel.
+    /// </summary>
+    private static bool Runs(SamAttention attention, Tensor x, string instructions)
+    {
+        var chosen = Enum.Parse<FusedAttentionInstructions>(instructions);
+        attention.KernelInstructions = chosen;
+        var supported = FusedAttentionKernel.IsSupported(chosen);
+        Assert.Equal(supported, attention.UsesFusedKernel(x));
+        return supported;
+    }
+
+    /// <summary>2^x within 2 x 2^-23 relative over [-125, 8] (the kernel's range after its clamp), and 2^-125 far below.</summary>
+    private static void AssertExp2(Func<float, float> exp2)
+    {
+        var worst = 0.0;
+        for (var x = -125f; x < 8f; x += 0.001953125f)
+        {
+            var expected = Math.Pow(2, x);
+            worst = Math.Max(worst, Math.Abs(exp2(x) - expected) / (expected * Math.Pow(2, -23)));
         }
         Assert.True(worst <= 2, $"worst relative error {worst:F2} x 2^-23");
-        Assert.Equal(MathF.Pow(2, -125), FusedAttentionKernel.Exp2(Vector512.Create(-1e30f)).GetElement(0));
+        Assert.Equal(MathF.Pow(2, -125), exp2(-1e30f));
     }
 }

@@ -7,7 +7,7 @@ namespace ModelGen.Models.Layers.Sam;
 
 /// <summary>
 /// <see cref="SamAttention"/>'s forward through <see cref="FusedAttentionKernel"/>, where that applies: on the CPU,
-/// with AVX-512, in float32, head dimension 64, when autograd records nothing, and for grids whose relative positions
+/// with AVX-512 or AVX2, in float32, head dimension 64, when autograd records nothing, and for grids whose relative positions
 /// the kernel lays out (rows of a multiple of 16 tokens, or at most 16 x 16 tokens, as SAM's global layers and
 /// 14 x 14 windows are).
 /// </summary>
@@ -16,9 +16,9 @@ internal static class FusedAttention
     /// <summary>log2(e): the kernel's softmax is in base 2.</summary>
     private const double Log2E = 1.4426950408889634;
 
-    public static bool Applies(SamAttention attention, Tensor x, long numHeads)
+    public static bool Applies(SamAttention attention, Tensor x, long numHeads, FusedAttentionInstructions? instructions)
     {
-        if (!FusedAttentionKernel.IsSupported || x.device_type != DeviceType.CPU || x.dtype != ScalarType.Float32
+        if (instructions is not { } chosen || !FusedAttentionKernel.IsSupported(chosen) || x.device_type != DeviceType.CPU || x.dtype != ScalarType.Float32
             || x.dim() != 4 || x.shape[3] != numHeads * FusedAttentionKernel.HeadDim || x.numel() == 0
             || x.shape[1] * x.shape[2] > int.MaxValue / 4 || x.shape[0] * numHeads > int.MaxValue / 4)
             return false;
@@ -31,7 +31,7 @@ internal static class FusedAttention
     }
 
     /// <summary>The attended values of <paramref name="x"/> (batch, height, width, channels), before the output projection.</summary>
-    public static Tensor Attend(SamAttention attention, Tensor x, long numHeads, double scale)
+    public static Tensor Attend(SamAttention attention, Tensor x, long numHeads, double scale, FusedAttentionInstructions instructions)
     {
         using var scope = NewDisposeScope();
         var (batch, height, width, channels) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
@@ -60,7 +60,7 @@ internal static class FusedAttention
             termsW is null ? 0 : TensorAddress.Of(termsW), (int)(termsW?.shape[2] ?? 0));
         var packedTiles = empty(FusedAttentionKernel.PackedTileFloats(operands), ScalarType.Float32, x.device);
         FlopCounter.Add(FlopKind.AttentionMatmul, 2 * sequences * tokens * tokens * headDim);
-        FusedAttentionKernel.Run(operands with { PackedTiles = TensorAddress.Of(packedTiles) });
+        FusedAttentionKernel.Run(operands with { PackedTiles = TensorAddress.Of(packedTiles) }, instructions);
         return output.MoveToOuterDisposeScope();
     }
 

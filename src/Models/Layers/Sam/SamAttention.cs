@@ -77,20 +77,23 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IBlockedAtten
     /// <summary>
     /// Whether the forward may use the fused CPU kernel (<see cref="FusedAttentionKernel"/>): scores, relative
     /// positions, softmax and values in one pass per tile, with no score tensor. It is used where it applies — the CPU
-    /// with AVX-512, float32, head dimension 64, nothing for autograd to record (a frozen teacher, or under
+    /// with AVX-512 or AVX2 (with FMA), float32, head dimension 64, nothing for autograd to record (a frozen teacher, or under
     /// <c>no_grad</c>), a grid whose rows are a multiple of 16 tokens or of at most 16 x 16 tokens — and the blocked
     /// tensor operations everywhere else. False: always the blocked tensor operations.
     /// </summary>
     public bool FusedKernel { get; set; } = true;
 
     /// <summary>Whether a forward on <paramref name="x"/> would use the fused CPU kernel (see <see cref="FusedKernel"/>).</summary>
-    public bool UsesFusedKernel(Tensor x) => FusedKernel && FusedAttention.Applies(this, x, _numHeads);
+    public bool UsesFusedKernel(Tensor x) => FusedKernel && FusedAttention.Applies(this, x, _numHeads, KernelInstructions);
+
+    /// <summary>The instructions the fused kernel runs on: by default the widest this CPU has (tests and benchmarks also pick AVX2 where AVX-512 is there).</summary>
+    internal FusedAttentionInstructions? KernelInstructions { get; set; } = FusedAttentionKernel.Best;
 
     public override Tensor forward(Tensor x)
     {
         if (UsesFusedKernel(x))
         {
-            using var fused = FusedAttention.Attend(this, x, _numHeads, _scale);
+            using var fused = FusedAttention.Attend(this, x, _numHeads, _scale, KernelInstructions!.Value);
             return Proj.call(fused);
         }
 
