@@ -157,7 +157,7 @@ public sealed class FusedAttentionTests
             data.Add(instructions, 2, 5, 16, true, 1.0); // 80 keys: a last tile of 16
             data.Add(instructions, 1, 3, 48, true, 1.0); // rows of 48 keys: vectors start inside tiles at every offset
             data.Add(instructions, 3, 14, 14, true, 1.0); // SAM's windows: 196 keys, a last tile of 4, a last run of 4 queries
-            data.Add(instructions, 1, 7, 5, true, 1.0); // 35 tokens: part of one vector of keys, a last group of 3 queries
+            data.Add(instructions, 1, 7, 5, true, 1.0); // 35 tokens: part of one vector of keys, a last group of 5 queries
             data.Add(instructions, 1, 11, 11, true, 1.0); // 121 keys: a last vector of 9 keys, the second half of one partly missing
             data.Add(instructions, 2, 9, 13, false, 1.0); // no relative positions, 117 tokens
             data.Add(instructions, 1, 16, 16, true, 12.0); // scores in the hundreds: the running maximum is raised tile after tile

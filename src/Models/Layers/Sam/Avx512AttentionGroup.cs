@@ -6,17 +6,18 @@ using static ModelGen.Models.Layers.Sam.FusedAttentionKernel;
 namespace ModelGen.Models.Layers.Sam;
 
 /// <summary>
-/// <see cref="FusedAttentionKernel"/>'s group work in AVX-512: groups of four queries, whose 64 scores of a tile, and
-/// whose 64 value dimensions, are sixteen registers each; 2^n is <c>vscalefps</c>.
+/// <see cref="FusedAttentionKernel"/>'s group work in AVX-512: groups of six queries, whose 64 scores of a tile, and
+/// whose 64 value dimensions, are twenty-four of the thirty-two registers each (four queries, sixteen, ran 3-11 %
+/// slower); 2^n is <c>vscalefps</c>.
 /// </summary>
-/// <remarks>Not inlined: inlined into the kernel's loops, the sixteen accumulators spill.</remarks>
+/// <remarks>Not inlined: inlined into the kernel's loops, the accumulators spill.</remarks>
 internal readonly unsafe struct Avx512AttentionGroup : IFusedAttentionGroup
 {
     private const int VectorsPerTile = KeysPerTile / 16;
 
-    public static int Rows => 4;
+    public static int Rows => 6;
 
-    public static int QueriesPerItem => 64;
+    public static int QueriesPerItem => 48;
 
     /// <summary>Whole rows: a tile's keys as (HeadDim, KeysPerTile), its values as (KeysPerTile, HeadDim).</summary>
     public static int PackedColumn => KeysPerTile;
@@ -24,29 +25,38 @@ internal readonly unsafe struct Avx512AttentionGroup : IFusedAttentionGroup
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Scores(float* queries, long rowStride, int available, float* keys, float* scores)
     {
-        float* q0 = queries, q1 = queries + Math.Min(1, available - 1) * rowStride,
-            q2 = queries + Math.Min(2, available - 1) * rowStride, q3 = queries + Math.Min(3, available - 1) * rowStride;
+        float* q0 = queries, q1 = queries + Math.Min(1, available - 1) * rowStride, q2 = queries + Math.Min(2, available - 1) * rowStride,
+            q3 = queries + Math.Min(3, available - 1) * rowStride, q4 = queries + Math.Min(4, available - 1) * rowStride,
+            q5 = queries + Math.Min(5, available - 1) * rowStride;
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
         Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
         Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
-        for (var d = 0; d < HeadDim; d++)
+        Vector512<float> a40 = default, a41 = default, a42 = default, a43 = default;
+        Vector512<float> a50 = default, a51 = default, a52 = default, a53 = default;
+        var row = keys;
+        for (nint d = 0; d < HeadDim; d++, row += KeysPerTile)
         {
-            var row = keys + d * KeysPerTile;
             var k0 = Vector512.Load(row); var k1 = Vector512.Load(row + 16); var k2 = Vector512.Load(row + 32); var k3 = Vector512.Load(row + 48);
-            var q = Vector512.Create(q0[d]);
-            a00 = Fma(q, k0, a00); a01 = Fma(q, k1, a01); a02 = Fma(q, k2, a02); a03 = Fma(q, k3, a03);
-            q = Vector512.Create(q1[d]);
-            a10 = Fma(q, k0, a10); a11 = Fma(q, k1, a11); a12 = Fma(q, k2, a12); a13 = Fma(q, k3, a13);
-            q = Vector512.Create(q2[d]);
-            a20 = Fma(q, k0, a20); a21 = Fma(q, k1, a21); a22 = Fma(q, k2, a22); a23 = Fma(q, k3, a23);
-            q = Vector512.Create(q3[d]);
-            a30 = Fma(q, k0, a30); a31 = Fma(q, k1, a31); a32 = Fma(q, k2, a32); a33 = Fma(q, k3, a33);
+            var b0 = Vector512.Create(q0[d]);
+            a00 = Fma(b0, k0, a00); a01 = Fma(b0, k1, a01); a02 = Fma(b0, k2, a02); a03 = Fma(b0, k3, a03);
+            var b1 = Vector512.Create(q1[d]);
+            a10 = Fma(b1, k0, a10); a11 = Fma(b1, k1, a11); a12 = Fma(b1, k2, a12); a13 = Fma(b1, k3, a13);
+            var b2 = Vector512.Create(q2[d]);
+            a20 = Fma(b2, k0, a20); a21 = Fma(b2, k1, a21); a22 = Fma(b2, k2, a22); a23 = Fma(b2, k3, a23);
+            var b3 = Vector512.Create(q3[d]);
+            a30 = Fma(b3, k0, a30); a31 = Fma(b3, k1, a31); a32 = Fma(b3, k2, a32); a33 = Fma(b3, k3, a33);
+            var b4 = Vector512.Create(q4[d]);
+            a40 = Fma(b4, k0, a40); a41 = Fma(b4, k1, a41); a42 = Fma(b4, k2, a42); a43 = Fma(b4, k3, a43);
+            var b5 = Vector512.Create(q5[d]);
+            a50 = Fma(b5, k0, a50); a51 = Fma(b5, k1, a51); a52 = Fma(b5, k2, a52); a53 = Fma(b5, k3, a53);
         }
         Store4(scores, a00, a01, a02, a03);
         Store4(scores + KeysPerTile, a10, a11, a12, a13);
         Store4(scores + 2 * KeysPerTile, a20, a21, a22, a23);
         Store4(scores + 3 * KeysPerTile, a30, a31, a32, a33);
+        Store4(scores + 4 * KeysPerTile, a40, a41, a42, a43);
+        Store4(scores + 5 * KeysPerTile, a50, a51, a52, a53);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -104,29 +114,36 @@ internal readonly unsafe struct Avx512AttentionGroup : IFusedAttentionGroup
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void AccumulateValues(float* terms, float* values, int keyCount, float* accumulated, float* rescale)
     {
-        var f0 = Vector512.Create(rescale[0]); var f1 = Vector512.Create(rescale[1]); var f2 = Vector512.Create(rescale[2]); var f3 = Vector512.Create(rescale[3]);
-        float* o0 = accumulated, o1 = accumulated + HeadDim, o2 = accumulated + 2 * HeadDim, o3 = accumulated + 3 * HeadDim;
-        Vector512<float> c00 = Load(o0, f0), c01 = Load(o0 + 16, f0), c02 = Load(o0 + 32, f0), c03 = Load(o0 + 48, f0);
-        Vector512<float> c10 = Load(o1, f1), c11 = Load(o1 + 16, f1), c12 = Load(o1 + 32, f1), c13 = Load(o1 + 48, f1);
-        Vector512<float> c20 = Load(o2, f2), c21 = Load(o2 + 16, f2), c22 = Load(o2 + 32, f2), c23 = Load(o2 + 48, f2);
-        Vector512<float> c30 = Load(o3, f3), c31 = Load(o3 + 16, f3), c32 = Load(o3 + 32, f3), c33 = Load(o3 + 48, f3);
-        for (var j = 0; j < keyCount; j++)
+        float* o0 = accumulated, o1 = o0 + HeadDim, o2 = o0 + 2 * HeadDim, o3 = o0 + 3 * HeadDim, o4 = o0 + 4 * HeadDim, o5 = o0 + 5 * HeadDim;
+        Vector512<float> c00 = Scaled(o0, rescale[0]), c01 = Scaled(o0 + 16, rescale[0]), c02 = Scaled(o0 + 32, rescale[0]), c03 = Scaled(o0 + 48, rescale[0]);
+        Vector512<float> c10 = Scaled(o1, rescale[1]), c11 = Scaled(o1 + 16, rescale[1]), c12 = Scaled(o1 + 32, rescale[1]), c13 = Scaled(o1 + 48, rescale[1]);
+        Vector512<float> c20 = Scaled(o2, rescale[2]), c21 = Scaled(o2 + 16, rescale[2]), c22 = Scaled(o2 + 32, rescale[2]), c23 = Scaled(o2 + 48, rescale[2]);
+        Vector512<float> c30 = Scaled(o3, rescale[3]), c31 = Scaled(o3 + 16, rescale[3]), c32 = Scaled(o3 + 32, rescale[3]), c33 = Scaled(o3 + 48, rescale[3]);
+        Vector512<float> c40 = Scaled(o4, rescale[4]), c41 = Scaled(o4 + 16, rescale[4]), c42 = Scaled(o4 + 32, rescale[4]), c43 = Scaled(o4 + 48, rescale[4]);
+        Vector512<float> c50 = Scaled(o5, rescale[5]), c51 = Scaled(o5 + 16, rescale[5]), c52 = Scaled(o5 + 32, rescale[5]), c53 = Scaled(o5 + 48, rescale[5]);
+        var row = values;
+        for (nint j = 0; j < keyCount; j++, row += HeadDim)
         {
-            var row = values + j * HeadDim;
             var v0 = Vector512.Load(row); var v1 = Vector512.Load(row + 16); var v2 = Vector512.Load(row + 32); var v3 = Vector512.Load(row + 48);
-            var p = Vector512.Create(terms[j]);
-            c00 = Fma(p, v0, c00); c01 = Fma(p, v1, c01); c02 = Fma(p, v2, c02); c03 = Fma(p, v3, c03);
-            p = Vector512.Create(terms[KeysPerTile + j]);
-            c10 = Fma(p, v0, c10); c11 = Fma(p, v1, c11); c12 = Fma(p, v2, c12); c13 = Fma(p, v3, c13);
-            p = Vector512.Create(terms[2 * KeysPerTile + j]);
-            c20 = Fma(p, v0, c20); c21 = Fma(p, v1, c21); c22 = Fma(p, v2, c22); c23 = Fma(p, v3, c23);
-            p = Vector512.Create(terms[3 * KeysPerTile + j]);
-            c30 = Fma(p, v0, c30); c31 = Fma(p, v1, c31); c32 = Fma(p, v2, c32); c33 = Fma(p, v3, c33);
+            var p0 = Vector512.Create(terms[j]);
+            c00 = Fma(p0, v0, c00); c01 = Fma(p0, v1, c01); c02 = Fma(p0, v2, c02); c03 = Fma(p0, v3, c03);
+            var p1 = Vector512.Create(terms[KeysPerTile + j]);
+            c10 = Fma(p1, v0, c10); c11 = Fma(p1, v1, c11); c12 = Fma(p1, v2, c12); c13 = Fma(p1, v3, c13);
+            var p2 = Vector512.Create(terms[2 * KeysPerTile + j]);
+            c20 = Fma(p2, v0, c20); c21 = Fma(p2, v1, c21); c22 = Fma(p2, v2, c22); c23 = Fma(p2, v3, c23);
+            var p3 = Vector512.Create(terms[3 * KeysPerTile + j]);
+            c30 = Fma(p3, v0, c30); c31 = Fma(p3, v1, c31); c32 = Fma(p3, v2, c32); c33 = Fma(p3, v3, c33);
+            var p4 = Vector512.Create(terms[4 * KeysPerTile + j]);
+            c40 = Fma(p4, v0, c40); c41 = Fma(p4, v1, c41); c42 = Fma(p4, v2, c42); c43 = Fma(p4, v3, c43);
+            var p5 = Vector512.Create(terms[5 * KeysPerTile + j]);
+            c50 = Fma(p5, v0, c50); c51 = Fma(p5, v1, c51); c52 = Fma(p5, v2, c52); c53 = Fma(p5, v3, c53);
         }
         Store4(o0, c00, c01, c02, c03);
         Store4(o1, c10, c11, c12, c13);
         Store4(o2, c20, c21, c22, c23);
         Store4(o3, c30, c31, c32, c33);
+        Store4(o4, c40, c41, c42, c43);
+        Store4(o5, c50, c51, c52, c53);
     }
 
     /// <summary>2^x lane-wise, within 2 ulp: x = n + f with |f| ≤ 1/2, 2^f by <see cref="Exp2Polynomial"/>, times 2^n by <c>vscalefps</c>.</summary>
@@ -166,7 +183,7 @@ internal readonly unsafe struct Avx512AttentionGroup : IFusedAttentionGroup
         Avx512F.FusedMultiplyAdd(left, right, addend);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Load(float* source, Vector512<float> factor) => Avx512F.Multiply(Vector512.Load(source), factor);
+    private static Vector512<float> Scaled(float* source, float factor) => Avx512F.Multiply(Vector512.Load(source), Vector512.Create(factor));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store4(float* destination, Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
