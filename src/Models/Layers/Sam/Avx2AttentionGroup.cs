@@ -23,12 +23,12 @@ internal readonly unsafe struct Avx2AttentionGroup : IFusedAttentionGroup
 
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void Scores(float* queries, long rowStride, int available, float* keys, float* scores)
+    public static void Scores(float* queries, long rowStride, int available, float* keys, int keyCount, float* scores)
     {
         float* q0 = queries, q1 = queries + Math.Min(1, available - 1) * rowStride, q2 = queries + Math.Min(2, available - 1) * rowStride,
             q3 = queries + Math.Min(3, available - 1) * rowStride, q4 = queries + Math.Min(4, available - 1) * rowStride,
             q5 = queries + Math.Min(5, available - 1) * rowStride;
-        for (var column = 0; column < KeysPerTile; column += Column)
+        for (var column = 0; column < keyCount; column += Column)
         {
             Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
             Vector256<float> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;

@@ -23,11 +23,16 @@ internal readonly unsafe struct Avx512AttentionGroup : IFusedAttentionGroup
     public static int PackedColumn => KeysPerTile;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void Scores(float* queries, long rowStride, int available, float* keys, float* scores)
+    public static void Scores(float* queries, long rowStride, int available, float* keys, int keyCount, float* scores)
     {
         float* q0 = queries, q1 = queries + Math.Min(1, available - 1) * rowStride, q2 = queries + Math.Min(2, available - 1) * rowStride,
             q3 = queries + Math.Min(3, available - 1) * rowStride, q4 = queries + Math.Min(4, available - 1) * rowStride,
             q5 = queries + Math.Min(5, available - 1) * rowStride;
+        if (keyCount <= 16)
+        {
+            ScoresOfOneVector(q0, q1, q2, q3, q4, q5, keys, scores);
+            return;
+        }
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
         Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
@@ -57,6 +62,30 @@ internal readonly unsafe struct Avx512AttentionGroup : IFusedAttentionGroup
         Store4(scores + 3 * KeysPerTile, a30, a31, a32, a33);
         Store4(scores + 4 * KeysPerTile, a40, a41, a42, a43);
         Store4(scores + 5 * KeysPerTile, a50, a51, a52, a53);
+    }
+
+    /// <summary>The scores of a tile's first 16 keys only: a window's last tile (196 keys leave 4).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ScoresOfOneVector(float* q0, float* q1, float* q2, float* q3, float* q4, float* q5, float* keys, float* scores)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
+        var row = keys;
+        for (nint d = 0; d < HeadDim; d++, row += KeysPerTile)
+        {
+            var k = Vector512.Load(row);
+            a0 = Fma(Vector512.Create(q0[d]), k, a0);
+            a1 = Fma(Vector512.Create(q1[d]), k, a1);
+            a2 = Fma(Vector512.Create(q2[d]), k, a2);
+            a3 = Fma(Vector512.Create(q3[d]), k, a3);
+            a4 = Fma(Vector512.Create(q4[d]), k, a4);
+            a5 = Fma(Vector512.Create(q5[d]), k, a5);
+        }
+        a0.Store(scores);
+        a1.Store(scores + KeysPerTile);
+        a2.Store(scores + 2 * KeysPerTile);
+        a3.Store(scores + 3 * KeysPerTile);
+        a4.Store(scores + 4 * KeysPerTile);
+        a5.Store(scores + 5 * KeysPerTile);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

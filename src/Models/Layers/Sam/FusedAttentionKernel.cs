@@ -133,7 +133,7 @@ internal static unsafe class FusedAttentionKernel
             for (var group = 0; group < rows; group += TGroup.Rows)
             {
                 var query = firstQuery + group;
-                TGroup.Scores(qkv + query * rowStride, rowStride, tokens - query, tileKeys, scores);
+                TGroup.Scores(qkv + query * rowStride, rowStride, tokens - query, tileKeys, keyCount, scores);
                 TGroup.Softmax(operands, keys, sequence, query, tile, scores, maxima + group, sums + group * 16, rescale);
                 TGroup.AccumulateValues(scores, tileValues, keyCount, accumulated + group * HeadDim, rescale);
             }

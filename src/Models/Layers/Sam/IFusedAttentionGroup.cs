@@ -18,10 +18,11 @@ internal unsafe interface IFusedAttentionGroup
 
     /// <summary>
     /// The scaled products of a group's queries, from <paramref name="queries"/> on, rows <paramref name="rowStride"/>
-    /// floats apart, with a tile's packed keys: (Rows, KeysPerTile). Past the <paramref name="available"/> queries
-    /// left, rows repeat the last; their results are dropped.
+    /// floats apart, with a tile's packed keys: (Rows, KeysPerTile), of which the columns past
+    /// <paramref name="keyCount"/> may be left unwritten (the softmax masks them). Past the
+    /// <paramref name="available"/> queries left, rows repeat the last; their results are dropped.
     /// </summary>
-    static abstract void Scores(float* queries, long rowStride, int available, float* keys, float* scores);
+    static abstract void Scores(float* queries, long rowStride, int available, float* keys, int keyCount, float* scores);
 
     /// <summary>
     /// Turns a group's scaled products with a tile into their softmax terms in place: with the relative positions
