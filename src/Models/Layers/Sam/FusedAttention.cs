@@ -20,7 +20,7 @@ internal static class FusedAttention
     {
         if (instructions is not { } chosen || !FusedAttentionKernel.IsSupported(chosen) || x.device_type != DeviceType.CPU || x.dtype != ScalarType.Float32
             || x.dim() != 4 || x.shape[3] != numHeads * FusedAttentionKernel.HeadDim || x.numel() == 0
-            || x.shape[1] * x.shape[2] > int.MaxValue / 4 || x.shape[0] * numHeads > int.MaxValue / 4)
+            || x.shape[1] * x.shape[2] > int.MaxValue / 4 || x.shape[0] * numHeads > int.MaxValue / 4 || x.shape[3] > int.MaxValue / 32)
             return false;
         var parameters = attention.parameters().ToArray();
         if (parameters.Any(p => p.device_type != DeviceType.CPU || p.dtype != ScalarType.Float32))

@@ -42,7 +42,7 @@ internal static unsafe class FusedAttentionKernel
 
     public static bool IsSupported(FusedAttentionInstructions instructions) => instructions switch
     {
-        FusedAttentionInstructions.Avx512 => Avx512F.IsSupported,
+        FusedAttentionInstructions.Avx512 => Avx512F.IsSupported && Avx2.IsSupported,
         FusedAttentionInstructions.Avx2 => Avx2.IsSupported && Fma.IsSupported,
         _ => false,
     };
@@ -85,28 +85,45 @@ internal static unsafe class FusedAttentionKernel
     /// <see cref="IFusedAttentionGroup.PackedColumn"/> gives: keys as (KeysPerTile / column, HeadDim, column), so
     /// that the scores of a column read it from start to end, and values as (HeadDim / column, KeysPerTile, column).
     /// Packed, the tile is contiguous, where rows of the qkv projection are 3 · channels apart (which maps a tile's rows
-    /// onto few L1 sets).
+    /// onto few L1 sets). Eight keys' dimension at a time are gathered (AVX2, which both instruction sets include):
+    /// element by element, packing took 40 % of the kernel's time on SAM's windows.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void PackTile<TGroup>(FusedAttentionOperands operands, int sequence, int tile) where TGroup : struct, IFusedAttentionGroup
     {
         var column = TGroup.PackedColumn;
-        var keys = QkvOf(operands, sequence) + operands.Channels;
+        var stride = operands.QkvRowStride;
+        var first = tile * KeysPerTile;
+        var present = Math.Clamp(operands.Tokens - first, 0, KeysPerTile);
+        var keys = QkvOf(operands, sequence) + operands.Channels + first * stride;
         var values = keys + operands.Channels;
         var packed = (float*)operands.PackedTiles + ((long)sequence * Tiles(operands.Tokens) + tile) * 2 * KeysPerTile * HeadDim;
         var packedValues = packed + KeysPerTile * HeadDim;
+
         for (var j = 0; j < KeysPerTile; j++)
         {
-            var token = tile * KeysPerTile + j;
-            var present = token < operands.Tokens;
-            var sourceKey = keys + (long)token * operands.QkvRowStride;
-            var sourceValue = values + (long)token * operands.QkvRowStride;
-            var keyColumn = packed + j / column * HeadDim * column + j % column;
-            var valueRow = packedValues + j * column;
-            for (var d = 0; d < HeadDim; d++)
+            var source = values + j * stride;
+            var destination = packedValues + j * column;
+            for (var d = 0; d < HeadDim; d += 8)
+                (j < present ? Vector256.Load(source + d) : Vector256<float>.Zero).Store(destination + d / column * KeysPerTile * column + d % column);
+        }
+
+        var scale = Vector256.Create(operands.ScoreScale);
+        var rows = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * Vector256.Create((int)stride);
+        for (var j = 0; j < KeysPerTile; j += 8)
+        {
+            var source = keys + j * stride;
+            var destination = packed + j / column * HeadDim * column + j % column;
+            if (j + 8 <= present)
             {
-                keyColumn[d * column] = present ? sourceKey[d] * operands.ScoreScale : 0;
-                valueRow[d / column * KeysPerTile * column + d % column] = present ? sourceValue[d] : 0;
+                for (var d = 0; d < HeadDim; d++)
+                    (Avx2.GatherVector256(source + d, rows, 4) * scale).Store(destination + d * column);
+            }
+            else
+            {
+                for (var d = 0; d < HeadDim; d++)
+                    for (var lane = 0; lane < 8; lane++)
+                        destination[d * column + lane] = j + lane < present ? source[lane * stride + d] * operands.ScoreScale : 0;
             }
         }
     }
