@@ -148,6 +148,23 @@ public sealed class FusedAttentionTests
             Assert.Equal(Avx2AttentionGroup.Exp2(Vector256.Create(lanes.GetElement(lane))).ToScalar(), y.GetElement(lane));
     }
 
+    [Fact]
+    public void Each_instruction_sets_groups_and_work_items_fit_the_kernels_scratch_and_tiles()
+    {
+        AssertFits<Avx2AttentionGroup>();
+        AssertFits<Avx512AttentionGroup>();
+    }
+
+    private static void AssertFits<TGroup>() where TGroup : struct, IFusedAttentionGroup
+    {
+        Assert.InRange(TGroup.Rows, 1, FusedAttentionKernel.MaxRows);
+        Assert.InRange(TGroup.QueriesPerItem, TGroup.Rows, FusedAttentionKernel.MaxQueriesPerItem);
+        Assert.Equal(0, TGroup.QueriesPerItem % TGroup.Rows);
+        Assert.Equal(0, FusedAttentionKernel.KeysPerTile % TGroup.PackedColumn);
+        Assert.Equal(0, FusedAttentionKernel.HeadDim % TGroup.PackedColumn);
+        Assert.Equal(0, TGroup.PackedColumn % 8); // the packing moves eight floats at a time within a column
+    }
+
     public static TheoryData<string, int, int, int, bool, double> Grids()
     {
         var data = new TheoryData<string, int, int, int, bool, double>();

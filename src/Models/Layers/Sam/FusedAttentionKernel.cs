@@ -26,7 +26,7 @@ internal static unsafe class FusedAttentionKernel
     public const int KeysPerTile = 64;
     public const float Headroom = 8f;
     public const int MaxRows = 6;
-    public const int MaxQueriesPerItem = 64;
+    public const int MaxQueriesPerItem = 48;
 
     /// <summary>The score given to the lanes past the last key; its term is clamped to 2^<see cref="LowestExponent"/>, nothing beside the maximum's 1.</summary>
     public const float MissingKey = -1e30f;
@@ -167,7 +167,7 @@ internal static unsafe class FusedAttentionKernel
         }
     }
 
-    /// <summary>A thread's scratch, kept for the thread's life (LibTorch's OpenMP threads are long-lived): about 22 KiB, of which a work item uses its group's sizes.</summary>
+    /// <summary>A thread's scratch, kept for the thread's life (LibTorch's OpenMP threads are long-lived): about 17 KiB, sized for the largest group and work item (<see cref="MaxRows"/>, <see cref="MaxQueriesPerItem"/>).</summary>
     private sealed class Scratch
     {
         [ThreadStatic]
