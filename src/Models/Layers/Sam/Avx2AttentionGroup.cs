@@ -8,8 +8,8 @@ namespace ModelGen.Models.Layers.Sam;
 /// <summary>
 /// <see cref="FusedAttentionKernel"/>'s group work in AVX2 with FMA. Sixteen 256-bit registers hold a quarter of what
 /// AVX-512's thirty-two hold, so the products go six queries by a column of 16 keys (or of 16 value dimensions) at a
-/// time, the usual blocking of a product in AVX2: twelve accumulators, two loaded vectors and one broadcast. A window's 16-entry term tables are looked up with two
-/// <c>vpermps</c> and a blend; 2^n is built in the exponent bits.
+/// time, the usual blocking of a product in AVX2: twelve accumulators, two loaded vectors and one broadcast. A
+/// window's 16-entry term tables are looked up with two <c>vpermps</c> and a blend; 2^n is built in the exponent bits.
 /// </summary>
 /// <remarks>Not inlined, as for AVX-512: the accumulators would spill in the kernel's loops.</remarks>
 internal readonly unsafe struct Avx2AttentionGroup : IFusedAttentionGroup
@@ -19,8 +19,9 @@ internal readonly unsafe struct Avx2AttentionGroup : IFusedAttentionGroup
     public static int Rows => 6;
 
     public static int QueriesPerItem => 48;
-    public static int PackedColumn => Column;
 
+    /// <summary>Columns of 16: a tile's keys as (4, HeadDim, 16), its values as (4, KeysPerTile, 16), each column read from start to end.</summary>
+    public static int PackedColumn => Column;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Scores(float* queries, long rowStride, int available, float* keys, int keyCount, float* scores)
