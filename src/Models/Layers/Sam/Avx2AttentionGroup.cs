@@ -111,12 +111,11 @@ internal readonly unsafe struct Avx2AttentionGroup : IFusedAttentionGroup
             {
                 var raised = Vector256.Max(highest, Vector256.Shuffle(highest, Vector256.Create(4, 5, 6, 7, 0, 1, 2, 3)));
                 raised = Vector256.Max(raised, Vector256.Shuffle(raised, Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)));
-                var highestScore = MathF.Max(raised.GetElement(0), raised.GetElement(1));
-                rescale[r] = float.IsNegativeInfinity(maximum) ? 0f : MathF.Pow(2f, maximum - highestScore);
+                rescale[r] = RaiseMaximum(ref maxima[r], MathF.Max(raised.GetElement(0), raised.GetElement(1)));
                 var factor = Vector256.Create(rescale[r]);
                 (Vector256.Load(sum) * factor).Store(sum);
                 (Vector256.Load(sum + 8) * factor).Store(sum + 8);
-                maxima[r] = maximum = highestScore;
+                maximum = maxima[r];
             }
             var shift = Vector256.Create(maximum);
             s0 = Exp2(s0 - shift);

@@ -125,10 +125,9 @@ internal readonly unsafe struct Avx512AttentionGroup : IFusedAttentionGroup
             rescale[r] = 1f;
             if (Vector512.GreaterThanAny(highest, Vector512.Create(maximum + Headroom)))
             {
-                var raised = HorizontalMax(highest);
-                rescale[r] = float.IsNegativeInfinity(maximum) ? 0f : MathF.Pow(2f, maximum - raised);
+                rescale[r] = RaiseMaximum(ref maxima[r], HorizontalMax(highest));
                 sum = Avx512F.Multiply(sum, Vector512.Create(rescale[r]));
-                maxima[r] = maximum = raised;
+                maximum = maxima[r];
             }
             var shift = Vector512.Create(maximum);
             s0 = Exp2(Avx512F.Subtract(s0, shift));

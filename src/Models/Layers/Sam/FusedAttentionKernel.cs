@@ -167,6 +167,17 @@ internal static unsafe class FusedAttentionKernel
         }
     }
 
+    /// <summary>
+    /// Raises a query's running maximum to <paramref name="highest"/>, a tile's highest score, and gives the factor its
+    /// running sums and accumulated values must be multiplied by: 2^(old − new), or 0 before its first tile.
+    /// </summary>
+    public static float RaiseMaximum(ref float maximum, float highest)
+    {
+        var factor = float.IsNegativeInfinity(maximum) ? 0f : MathF.Pow(2f, maximum - highest);
+        maximum = highest;
+        return factor;
+    }
+
     /// <summary>A thread's scratch, kept for the thread's life (LibTorch's OpenMP threads are long-lived): about 17 KiB, sized for the largest group and work item (<see cref="MaxRows"/>, <see cref="MaxQueriesPerItem"/>).</summary>
     private sealed class Scratch
     {
