@@ -31,13 +31,18 @@ public sealed class LayerNorm2d : ExplicitModule<Tensor, Tensor>
     public bool IsTorchLayerNorm { get; }
 
     /// <remarks>
-    /// The variance is a reduction (the squared 2-norm over channels), which makes no map of squares; when autograd
-    /// records nothing, the centred map is scaled in place, so the layer allocates one map instead of four. Both ways
-    /// compute the same values.
+    /// A channels-last map (see <see cref="ChannelsLast"/>) is normalised as timm's LayerNorm2d does it: LibTorch's
+    /// layer_norm over the last axis of its NHWC view, which reads the map twice and writes it once. Other maps take
+    /// segment-anything's formula. There the variance is a reduction (the squared 2-norm over channels), which makes no
+    /// map of squares, and when autograd records nothing the centred map is scaled in place, so the layer allocates one
+    /// map instead of four. Both ways compute the same values.
     /// </remarks>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        var channelsLast = x.dim() == 4 ? x.permute(0, 2, 3, 1) : null;
+        if (channelsLast is not null && channelsLast.is_contiguous())
+            return nn.functional.layer_norm(channelsLast, [x.shape[1]], Weight, Bias, _eps).permute(0, 3, 1, 2).MoveToOuterDisposeScope();
         using var channels = x.shape[1].ToScalar();
         using var eps = _eps.ToScalar();
         var centered = x - x.mean([1], keepdim: true);
