@@ -40,10 +40,7 @@ public sealed class ChannelMix : ExplicitModule<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var shifted = QShift.Apply(x);
-        // x * mix + shifted * (1 - mix), in one pass.
-        var xk = shifted.lerp(x, SpatialMixK);
-        var xr = shifted.lerp(x, SpatialMixR);
+        var (xk, xr) = TokenShiftMix.Apply(x, SpatialMixK, SpatialMixR) switch { var m => (m[0], m[1]) };
         var hidden = Relu.Apply(Key.call(xk)).square();
         return (Receptance.call(xr).sigmoid() * Value.call(hidden)).MoveToOuterDisposeScope();
     }

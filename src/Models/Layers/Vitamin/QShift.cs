@@ -13,10 +13,7 @@ public static class QShift
     {
         using var scope = NewDisposeScope();
         var (height, width, channels) = (x.shape[1], x.shape[2], x.shape[3]);
-        var bounds = new long[6];
-        for (var i = 1; i <= 4; i++)
-            bounds[i] = (long)(channels * gamma * i);
-        bounds[5] = channels;
+        var bounds = QuarterBounds(channels, gamma);
 
         // One output written quarter by quarter (zeros where a shift leaves the map), rather than a padded copy of
         // each quarter and their concatenation.
@@ -37,5 +34,15 @@ public static class QShift
             to.copy_(from);
         }
         return shifted.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The first channels of the four shifted quarters and of the unshifted rest, then the channel count.</summary>
+    internal static long[] QuarterBounds(long channels, double gamma)
+    {
+        var bounds = new long[6];
+        for (var i = 1; i <= 4; i++)
+            bounds[i] = (long)(channels * gamma * i);
+        bounds[5] = channels;
+        return bounds;
     }
 }

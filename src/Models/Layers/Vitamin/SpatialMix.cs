@@ -63,11 +63,7 @@ public sealed class SpatialMix : ExplicitModule<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var (batch, channels) = (x.shape[0], x.shape[3]);
         var tokens = x.shape[1] * x.shape[2];
-        var shifted = QShift.Apply(x);
-        // x * mix + shifted * (1 - mix), in one pass.
-        var xk = shifted.lerp(x, SpatialMixK);
-        var xv = shifted.lerp(x, SpatialMixV);
-        var xr = shifted.lerp(x, SpatialMixR);
+        var (xk, xv, xr) = TokenShiftMix.Apply(x, SpatialMixK, SpatialMixV, SpatialMixR) switch { var m => (m[0], m[1], m[2]) };
         var k = Key.call(xk).reshape(batch, tokens, channels);
         var v = Value.call(xv).reshape(batch, tokens, channels);
         var gate = Receptance.call(xr).sigmoid();
