@@ -16,8 +16,9 @@ public sealed class TokenShiftMixTests
         using var scope = NewDisposeScope();
         manual_seed(5);
         var x = randn(batch, height, width, channels);
-        // Weights on both sides of 0.5 and outside [0, 1], which take the lerp's two formulas.
-        var mixes = new[] { rand(channels), rand(channels) * 3 - 1, full(channels, 0.5f) };
+        // Weights on both sides of 0.5 and outside [0, 1], which take the lerp's two formulas, shaped as upstream's
+        // parameters and as vectors.
+        var mixes = new[] { rand(1, 1, channels), (rand(channels) * 3 - 1).view(1, 1, channels), full(channels, 0.5f) };
         using var noGrad = no_grad();
         Assert.Equal(CpuHasFma(), Layers.Vitamin.TokenShiftMixKernel.Applies(x, mixes));
 
@@ -28,6 +29,21 @@ public sealed class TokenShiftMixTests
         {
             var expected = shifted.lerp(x, mixes[i]);
             Assert.Equal(expected.data<float>().ToArray(), mixed[i].data<float>().ToArray());
+        }
+    }
+
+    [Fact]
+    public void The_spatial_and_channel_mixes_parameters_take_the_kernel_without_autograd()
+    {
+        using var scope = NewDisposeScope();
+        using var spatial = new SpatialMix(16, layerId: 0, layerCount: 2);
+        using var channel = new ChannelMix(16, 32, layerId: 1, layerCount: 2);
+        var x = randn(1, 3, 4, 16);
+
+        using (no_grad())
+        {
+            Assert.Equal(CpuHasFma(), Layers.Vitamin.TokenShiftMixKernel.Applies(x, [spatial.SpatialMixK, spatial.SpatialMixV, spatial.SpatialMixR]));
+            Assert.Equal(CpuHasFma(), Layers.Vitamin.TokenShiftMixKernel.Applies(x, [channel.SpatialMixK, channel.SpatialMixR]));
         }
     }
 

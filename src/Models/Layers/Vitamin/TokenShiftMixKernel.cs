@@ -16,12 +16,12 @@ internal static unsafe class TokenShiftMixKernel
 {
     private const int Lanes = 8;
 
-    /// <summary>Whether the kernel takes this map (float32 NHWC, contiguous, on the CPU, with FMA) and these weights (float32 vectors of its channels).</summary>
+    /// <summary>Whether the kernel takes this map (float32 NHWC, contiguous, on the CPU, with FMA) and these weights (float32, one per channel, as upstream's (1, 1, C) parameters).</summary>
     public static bool Applies(Tensor x, IReadOnlyList<Tensor> mixes) =>
         Fma.IsSupported && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && x.dim() == 4 && x.is_contiguous()
         && x.numel() > 0 && x.shape[3] <= int.MaxValue / 8 && x.shape[2] * x.shape[3] <= int.MaxValue / 8
         && x.shape[0] * x.shape[1] <= int.MaxValue
-        && mixes.All(m => m.device_type == DeviceType.CPU && m.dtype == ScalarType.Float32 && m.dim() == 1 && m.shape[0] == x.shape[3]);
+        && mixes.All(m => m.device_type == DeviceType.CPU && m.dtype == ScalarType.Float32 && m.numel() == x.shape[3] && m.shape[^1] == x.shape[3]);
 
     /// <summary>One output per weight vector, each <c>lerp(shifted, x, weight)</c>; <paramref name="bounds"/> are the quarters' first channels and the channel count.</summary>
     public static Tensor[] Run(Tensor x, IReadOnlyList<Tensor> mixes, long[] bounds)
