@@ -41,7 +41,7 @@ public sealed class ChannelMix : ExplicitModule<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var (xk, xr) = TokenShiftMix.Apply(x, SpatialMixK, SpatialMixR) switch { var m => (m[0], m[1]) };
-        var hidden = Relu.Apply(Key.call(xk)).square();
-        return (Receptance.call(xr).sigmoid() * Value.call(hidden)).MoveToOuterDisposeScope();
+        var hidden = NoGraphInPlace.ReluSquared(Key.call(xk));
+        return NoGraphInPlace.SigmoidGate(Receptance.call(xr), Value.call(hidden)).MoveToOuterDisposeScope();
     }
 }

@@ -47,6 +47,10 @@ public sealed class RwkvBlock : ExplicitModule<Tensor, Tensor>
         using var scope = NewDisposeScope();
         using var one = 1.ToScalar();
         var mixed = x.addcmul(LayerScale1, Attn.call(Norm1.call(x)), one);
-        return mixed.addcmul(LayerScale2, Mlp.call(Norm2.call(mixed)), one).MoveToOuterDisposeScope();
+        var channelMix = Mlp.call(Norm2.call(mixed));
+        // mixed is this layer's own; without a graph nothing reads it again (norm2's backward would).
+        return (NoGraphInPlace.Records(mixed) || NoGraphInPlace.Records(channelMix) || NoGraphInPlace.Records(LayerScale2)
+            ? mixed.addcmul(LayerScale2, channelMix, one)
+            : mixed.addcmul_(LayerScale2, channelMix, one)).MoveToOuterDisposeScope();
     }
 }

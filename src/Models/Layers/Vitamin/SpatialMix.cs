@@ -66,9 +66,8 @@ public sealed class SpatialMix : ExplicitModule<Tensor, Tensor>
         var (xk, xv, xr) = TokenShiftMix.Apply(x, SpatialMixK, SpatialMixV, SpatialMixR) switch { var m => (m[0], m[1], m[2]) };
         var k = Key.call(xk).reshape(batch, tokens, channels);
         var v = Value.call(xv).reshape(batch, tokens, channels);
-        var gate = Receptance.call(xr).sigmoid();
         using var tokenCount = tokens.ToScalar();
         var mixed = BiWkv.Apply(SpatialDecay / tokenCount, SpatialFirst / tokenCount, k, v, Mode).reshape(x.shape);
-        return Output.call(gate * mixed).MoveToOuterDisposeScope();
+        return Output.call(NoGraphInPlace.SigmoidGate(Receptance.call(xr), mixed)).MoveToOuterDisposeScope();
     }
 }
