@@ -117,7 +117,7 @@ namespace ModelGen.Models.Vitamin
                     new MbConvLNBlock(inChannels: 128, outChannels: 128, stride: 1, midChannels: 512, normEps: 1E-06), // conv_stages.1.2
                     new MbConvLNBlock(inChannels: 128, outChannels: 128, stride: 1, midChannels: 512, normEps: 1E-06))); // conv_stages.1.3
             ConvFinalPool = new StridedConv(inChannels: 128, outChannels: 384, normEps: 1E-06);
-            register_parameter("pos_embed", new Parameter(nn.init.trunc_normal_(empty(1, 4096, 384), std: 0.02)));
+            register_parameter("pos_embed", new Parameter(global::ModelGen.Models.Layers.Common.TruncatedNormal.Fill(empty(1, 4096, 384), std: 0.02)));
             Layers = new ModuleList<nn.Module<Tensor, Tensor>>(
                 new TransformerLayer(embedDims: 384, numHeads: 6, feedforwardChannels: 768, normEps: 1E-06), // 0
                 new TransformerLayer(embedDims: 384, numHeads: 6, feedforwardChannels: 768, normEps: 1E-06), // 1

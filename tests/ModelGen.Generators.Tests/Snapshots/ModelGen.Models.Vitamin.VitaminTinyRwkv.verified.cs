@@ -117,7 +117,7 @@ namespace ModelGen.Models.Vitamin
                     new MbConvLNBlock(inChannels: 64, outChannels: 64, stride: 1, midChannels: 256, normEps: 1E-06), // conv_stages.1.2
                     new MbConvLNBlock(inChannels: 64, outChannels: 64, stride: 1, midChannels: 256, normEps: 1E-06))); // conv_stages.1.3
             ConvFinalPool = new StridedConv(inChannels: 64, outChannels: 192, normEps: 1E-06);
-            register_parameter("pos_embed", new Parameter(nn.init.trunc_normal_(empty(1, 4096, 192), std: 0.02)));
+            register_parameter("pos_embed", new Parameter(global::ModelGen.Models.Layers.Common.TruncatedNormal.Fill(empty(1, 4096, 192), std: 0.02)));
             Layers = new ModuleList<nn.Module<Tensor, Tensor>>(
                 new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 0, layerCount: 14), // 0
                 new RwkvBlock(channels: 192, hiddenChannels: 384, normEps: 1E-06, layerId: 1, layerCount: 14), // 1

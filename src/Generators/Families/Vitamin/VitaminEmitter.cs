@@ -51,7 +51,7 @@ namespace ModelGen.Generators.Families.Vitamin
             writer.Outdent();
             writer.Line($"ConvFinalPool = new StridedConv(inChannels: {shape.EmbedDims[1]}, outChannels: {shape.EmbedDim}, normEps: {eps});");
             if (shape.WithPosEmbd)
-                writer.Line($"register_parameter(\"pos_embed\", new Parameter(nn.init.trunc_normal_(empty(1, {shape.PosEmbedHeight * shape.PosEmbedWidth}, {shape.EmbedDim}), std: 0.02)));");
+                writer.Line($"register_parameter(\"pos_embed\", new Parameter(global::ModelGen.Models.Layers.Common.TruncatedNormal.Fill(empty(1, {shape.PosEmbedHeight * shape.PosEmbedWidth}, {shape.EmbedDim}), std: 0.02)));");
             writer.Line("Layers = new ModuleList<nn.Module<Tensor, Tensor>>(").Indent();
             for (var i = 0; i < kinds.Count; i++)
                 writer.Line($"{LayerConstruction(shape, kinds[i], i, eps)}{(i == kinds.Count - 1 ? ");" : ",")} // {i}");
