@@ -12,11 +12,20 @@ namespace ModelGen.Benchmarks;
 /// position embedding) and its 14 RWKV token layers, by calling the submodules in the order of the generated
 /// <c>forward</c> (final norm and output copies left out).
 /// </summary>
-/// <remarks>Usage: <c>vitamin-breakdown [--sides 256,512,1024,2048] [--repeats 2]</c>, after one warm-up per size.</remarks>
+/// <remarks>
+/// Usage: <c>vitamin-breakdown [--sides 256,512,1024,2048] [--repeats 2]</c>, after one warm-up per size; with
+/// <c>--modules</c>, the time inside each kind of module during whole forwards instead (module hooks, at the first side).
+/// </remarks>
 public static class VitaminBreakdown
 {
     public static void Run(string[] args)
     {
+        if (args.Contains("--modules"))
+        {
+            Modules(int.Parse(Option(args, "--sides", "1024").Split(',')[0], CultureInfo.InvariantCulture),
+                int.Parse(Option(args, "--repeats", "4"), CultureInfo.InvariantCulture));
+            return;
+        }
         var sides = Option(args, "--sides", "256,512,1024,2048").Split(',').Select(int.Parse).ToArray();
         var repeats = int.Parse(Option(args, "--repeats", "2"), CultureInfo.InvariantCulture);
         Console.WriteLine($"torch threads: {get_num_threads()}, load: {LoadAverage()}");
@@ -59,6 +68,74 @@ public static class VitaminBreakdown
         foreach (var layer in model.Layers)
             x = layer.call(x);
         return (conv, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The time inside each kind of module during the fastest of <paramref name="repeats"/> forwards after a warm-up
+    /// (from a module's pre-hook to its hook; parts of the RWKV layers beside their linear layers are the differences).
+    /// </summary>
+    private static void Modules(int side, int repeats)
+    {
+        // Seeded: which Bi-WKV scans run depends on the keys' spread (BiWkvSingleScans), and so on the weights.
+        manual_seed(1);
+        using var model = new VitaminSmallRwkv();
+        using var noGrad = no_grad();
+        using var images = randn(1, 3, side, side, generator: new Generator(1));
+        var totals = new Dictionary<string, double>();
+        void Clock(string name, nn.Module<Tensor, Tensor> module)
+        {
+            totals.TryAdd(name, 0);
+            long started = 0;
+            module.register_forward_pre_hook((_, x) =>
+            {
+                started = Stopwatch.GetTimestamp();
+                return x;
+            });
+            module.register_forward_hook((_, _, y) =>
+            {
+                totals[name] += Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                return y;
+            });
+        }
+        Clock("stem", model.Stem);
+        for (var stage = 0; stage < model.ConvStages.Count; stage++)
+            for (var block = 0; block < model.ConvStages[stage].Count; block++)
+                Clock($"conv stage {stage}, block {block}", model.ConvStages[stage][block]);
+        Clock("final pooling conv", model.ConvFinalPool);
+        foreach (var norm in model.modules().OfType<LayerNorm2d>())
+            Clock("LayerNorm2d (all)", norm);
+        foreach (var layer in model.Layers.OfType<RwkvBlock>())
+        {
+            Clock("RWKV layers", layer);
+            Clock("RWKV layer norms", layer.Norm1);
+            Clock("RWKV layer norms", layer.Norm2);
+            Clock("spatial mixes", layer.Attn);
+            Clock("channel mixes", layer.Mlp);
+            foreach (var linear in new[] { layer.Attn.Key, layer.Attn.Value, layer.Attn.Receptance, layer.Attn.Output })
+                Clock("spatial mixes' linear layers", linear);
+            foreach (var linear in new[] { layer.Mlp.Key, layer.Mlp.Value, layer.Mlp.Receptance })
+                Clock("channel mixes' linear layers", linear);
+        }
+
+        var (fastest, inside) = (double.MaxValue, new Dictionary<string, double>());
+        for (var run = 0; run <= repeats; run++)
+        {
+            foreach (var name in totals.Keys.ToList())
+                totals[name] = 0;
+            var watch = Stopwatch.StartNew();
+            using (model.Forward(images))
+                watch.Stop();
+            if (run > 0 && watch.Elapsed.TotalMilliseconds < fastest)
+                (fastest, inside) = (watch.Elapsed.TotalMilliseconds, new Dictionary<string, double>(totals));
+        }
+        inside["spatial mixes beside their linear layers"] = inside["spatial mixes"] - inside["spatial mixes' linear layers"];
+        inside["channel mixes beside their linear layers"] = inside["channel mixes"] - inside["channel mixes' linear layers"];
+        Console.WriteLine($"side {side}, torch threads {get_num_threads()}, load {LoadAverage()}; the fastest of {repeats} forwards:");
+        Console.WriteLine("| part | ms |");
+        Console.WriteLine("|---|---:|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| forward | {fastest:F0} |"));
+        foreach (var (name, milliseconds) in inside)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {milliseconds:F1} |"));
     }
 
     private static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
