@@ -11,7 +11,7 @@ namespace ModelGen.Models.Layers.Common;
 /// Each map-sized temporary costs page faults when the allocator serves it from fresh pages, as glibc does for every
 /// block above its mmap threshold (32 MiB at most): VITAMIN's conv stages at 1024² make tensors of 64-256 MiB.
 /// With freed memory kept, a step in place is still faster: on VRWKV's 64 x 64 x 768 keys with cold caches,
-/// <c>relu_().mul_(itself)</c> took 0.7-1.1 ms where <c>relu().square()</c> took 2.1-2.2 ms.
+/// <c>relu_().mul_(itself)</c> took 0.7-1.2 ms where <c>relu().square()</c> took 2.1-2.5 ms.
 /// </remarks>
 internal static class NoGraphInPlace
 {

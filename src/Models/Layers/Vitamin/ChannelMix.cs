@@ -40,7 +40,8 @@ public sealed class ChannelMix : ExplicitModule<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var (xk, xr) = TokenShiftMix.Apply(x, SpatialMixK, SpatialMixR) switch { var m => (m[0], m[1]) };
+        var mixes = TokenShiftMix.Apply(x, SpatialMixK, SpatialMixR);
+        var (xk, xr) = (mixes[0], mixes[1]);
         var hidden = NoGraphInPlace.ReluSquared(Key.call(xk));
         return NoGraphInPlace.SigmoidGate(Receptance.call(xr), Value.call(hidden)).MoveToOuterDisposeScope();
     }

@@ -63,7 +63,8 @@ public sealed class SpatialMix : ExplicitModule<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var (batch, channels) = (x.shape[0], x.shape[3]);
         var tokens = x.shape[1] * x.shape[2];
-        var (xk, xv, xr) = TokenShiftMix.Apply(x, SpatialMixK, SpatialMixV, SpatialMixR) switch { var m => (m[0], m[1], m[2]) };
+        var mixes = TokenShiftMix.Apply(x, SpatialMixK, SpatialMixV, SpatialMixR);
+        var (xk, xv, xr) = (mixes[0], mixes[1], mixes[2]);
         var k = Key.call(xk).reshape(batch, tokens, channels);
         var v = Value.call(xv).reshape(batch, tokens, channels);
         using var tokenCount = tokens.ToScalar();
