@@ -8,8 +8,11 @@ namespace ModelGen.Models.Layers.Vitamin;
 /// </summary>
 public static class QShift
 {
+    /// <summary>Upstream's shift_pixel gamma: each of the four shifted groups is a quarter of the channels.</summary>
+    public const double QuarterFraction = 0.25;
+
     /// <summary>Quarter boundaries are <c>int(C * gamma * i)</c>, as upstream computes them.</summary>
-    public static Tensor Apply(Tensor x, double gamma = 0.25, long shift = 1)
+    public static Tensor Apply(Tensor x, double gamma = QuarterFraction, long shift = 1)
     {
         using var scope = NewDisposeScope();
         var (height, width, channels) = (x.shape[1], x.shape[2], x.shape[3]);

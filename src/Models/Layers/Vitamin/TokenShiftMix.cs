@@ -10,13 +10,11 @@ namespace ModelGen.Models.Layers.Vitamin;
 /// </summary>
 public static class TokenShiftMix
 {
-    private const double Gamma = 0.25;
-
     public static Tensor[] Apply(Tensor x, params Tensor[] mixes)
     {
         if (!NoGraphInPlace.Records(x) && !mixes.Any(NoGraphInPlace.Records) && TokenShiftMixKernel.Applies(x, mixes))
-            return TokenShiftMixKernel.Run(x, mixes, QShift.QuarterBounds(x.shape[3], Gamma));
-        using var shifted = QShift.Apply(x, Gamma);
+            return TokenShiftMixKernel.Run(x, mixes, QShift.QuarterBounds(x.shape[3], QShift.QuarterFraction));
+        using var shifted = QShift.Apply(x);
         // lerp: x * mix + shifted * (1 - mix), in one pass.
         return [.. mixes.Select(mix => shifted.lerp(x, mix))];
     }
