@@ -19,9 +19,12 @@ public static class Program
         var reuse = !args.Contains("--fresh-pages");
         args = args.Where(a => a is not ("--fresh-pages" or "--omp-passive")).ToArray();
         ReusesFreedMemory = reuse && TensorMemory.OptimizeForLargeTensors();
+        var hugePages = Environment.GetEnvironmentVariable("THP_MEM_ALLOC_ENABLE") == "1"
+            ? "LibTorch's huge pages (THP_MEM_ALLOC_ENABLE=1)"
+            : "4 KiB pages";
         Console.WriteLine(ReusesFreedMemory
-            ? "Native memory: huge pages, freed memory reused (TensorMemory.OptimizeForLargeTensors)."
-            : "Native memory: the defaults (large tensors fault in fresh 4 KiB pages).");
+            ? $"Native memory: freed memory reused (TensorMemory.OptimizeForLargeTensors), {hugePages}."
+            : $"Native memory: the allocator's defaults (large tensors fault in fresh pages), {hugePages}.");
         switch (args.FirstOrDefault())
         {
             case "scaling":

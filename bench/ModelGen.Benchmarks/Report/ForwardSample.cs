@@ -8,8 +8,8 @@ using static TorchSharp.torch;
 namespace ModelGen.Benchmarks.Report;
 
 /// <summary>
-/// One variant at one image side, in a process of its own: the peak memory of its first forward (VmHWM minus the
-/// resident set before it; a fresh process has no freed memory to reuse, so the peak is the forward's own), then
+/// One variant at one image side, in a process of its own: the time and peak memory of its first forward (VmHWM minus
+/// the resident set before it; a fresh process has no freed memory to reuse, so the peak is the forward's own), then
 /// the times of the measured forwards after the warm-up ones, the peak the library's memory check estimated, and the
 /// memory the process still holds after the forwards. Prints one <c>SAMPLE {json}</c> line.
 /// </summary>
@@ -32,6 +32,7 @@ internal static class ForwardSample
         var before = ProcessMemory.ResidentBytes();
         ProcessMemory.ResetPeak();
         var times = new List<double>();
+        var first = 0.0;
         long peak = 0;
         for (var run = 0; run < Math.Max(1, warmup) + repeats; run++)
         {
@@ -39,22 +40,24 @@ internal static class ForwardSample
             using (backbone.Forward(images))
                 watch.Stop();
             if (run == 0)
-                peak = ProcessMemory.PeakBytes() - before;
+                (first, peak) = (watch.Elapsed.TotalSeconds, ProcessMemory.PeakBytes() - before);
             if (run >= Math.Max(1, warmup))
                 times.Add(watch.Elapsed.TotalSeconds);
         }
         var retained = ProcessMemory.ResidentBytes() - before;
         Console.WriteLine(Prefix + JsonSerializer.Serialize(new ForwardResult(
             variant, side, gmacs, times.ToArray(), peak / (double)(1 << 20), ((BackboneModule)backbone).LastPeakEstimate / (1 << 20),
-            retained / (double)(1 << 20), get_num_threads(), MachineDescription.LoadAverage())));
+            retained / (double)(1 << 20), get_num_threads(), MachineDescription.LoadAverage(), first)));
     }
 }
 
 /// <summary>What <see cref="ForwardSample"/> measured (and the Python peer prints in the same shape).</summary>
 /// <param name="EstimateMiB">What the library's memory check estimated for the forward (0 for the peer).</param>
 /// <param name="RetainedMiB">The resident set after the last forward (its outputs freed) beyond the one before the first.</param>
+/// <param name="FirstSeconds">The first forward's time: it faults in the pages every later forward reuses.</param>
 internal sealed record ForwardResult(
-    string Variant, int Side, double GigaMacs, double[] Seconds, double PeakMiB, double EstimateMiB, double RetainedMiB, int Threads, string Load)
+    string Variant, int Side, double GigaMacs, double[] Seconds, double PeakMiB, double EstimateMiB, double RetainedMiB, int Threads, string Load,
+    double FirstSeconds)
 {
     [JsonIgnore]
     public double Median => Seconds.Length == 0 ? double.NaN : Seconds.Order().ElementAt(Seconds.Length / 2);

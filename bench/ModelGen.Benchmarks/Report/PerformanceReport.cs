@@ -7,7 +7,7 @@ namespace ModelGen.Benchmarks.Report;
 /// The numbers of docs/performance.md, from one command: the machine, LibTorch's matmul roofline (measured at the
 /// start and the end), every family's forward time and peak memory over image sides (each variant and side in a
 /// process of its own, <see cref="ForwardSample"/>), the fraction of the roofline each reaches, SAM ViT-B with the
-/// library's default native memory against the tuned one, and, when given a Python with torch and a
+/// library's default native memory against the tuned ones, and, when given a Python with torch and a
 /// segment-anything checkout, upstream's <c>ImageEncoderViT</c> measured in the same run. Writes
 /// <c>results.csv</c>, <c>report.md</c> and PNG plots into <c>--out</c>.
 /// </summary>
@@ -41,13 +41,17 @@ internal static class PerformanceReport
                     tuned.Add(result);
 
         var memoryModes = new List<(string Mode, ForwardResult Result)>();
-        foreach (var (mode, fresh, hugePages) in new[] { ("library defaults", true, false), ("huge pages only", true, true), ("huge pages, freed memory reused", false, false) })
+        foreach (var (mode, fresh, hugePages) in new[]
+                 {
+                     ("library defaults", true, false), ("huge pages only", true, true),
+                     ("freed memory reused", false, false), ("freed memory reused, huge pages", false, true),
+                 })
             if (Sample("SamVitB", 1024, repeats, warmup, fresh, hugePages) is { } result)
                 memoryModes.Add((mode, result));
 
         var peers = new List<(string Mode, ForwardResult Result)>();
         if (python is not null && segmentAnything is not null)
-            foreach (var (mode, tunedMemory) in new[] { ("PyTorch defaults", false), ("huge pages, freed memory reused", true) })
+            foreach (var (mode, tunedMemory) in new[] { ("PyTorch defaults", false), ("freed memory reused", true) })
                 foreach (var side in quick ? new[] { 512 } : [256, 512, 1024])
                     if (PythonPeer.Sample(python, segmentAnything, side, repeats, warmup, tunedMemory) is { } result)
                         peers.Add((mode, result));
@@ -84,15 +88,15 @@ internal static class PerformanceReport
     ];
 
     /// <summary>Runs <see cref="ForwardSample"/> in a child process of this harness.</summary>
-    private static ForwardResult? Sample(string variant, int side, int repeats, int warmup, bool freshPages, bool hugePagesOnly = false)
+    /// <param name="hugePages">Whether LibTorch backs large tensors with huge pages (<c>THP_MEM_ALLOC_ENABLE</c>).</param>
+    private static ForwardResult? Sample(string variant, int side, int repeats, int warmup, bool freshPages, bool hugePages = false)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
             start.ArgumentList.Add(typeof(PerformanceReport).Assembly.Location);
         if (freshPages)
             start.ArgumentList.Add("--fresh-pages");
-        if (hugePagesOnly)
-            start.Environment["THP_MEM_ALLOC_ENABLE"] = "1";
+        start.Environment["THP_MEM_ALLOC_ENABLE"] = hugePages ? "1" : "0";
         foreach (var argument in new[] { "forward-sample", "--variant", variant, "--side", Text(side), "--repeats", Text(repeats), "--warmup", Text(warmup) })
             start.ArgumentList.Add(argument);
         return ChildProcess.RunForResult(start, $"{variant} {side}²");

@@ -11,7 +11,7 @@ internal static class PythonPeer
 {
     private const string Script = "bench/peer/sam_image_encoder.py";
 
-    /// <param name="tunedMemory">glibc keeps freed memory (its <c>MALLOC_*</c> tunables, as <c>TensorMemory.OptimizeForLargeTensors</c> sets them through <c>mallopt</c>) and LibTorch's huge pages are asked for.</param>
+    /// <param name="tunedMemory">glibc keeps freed memory (its <c>MALLOC_*</c> tunables, as <c>TensorMemory.OptimizeForLargeTensors</c> sets them through <c>mallopt</c>).</param>
     public static ForwardResult? Sample(string python, string segmentAnything, int side, int repeats, int warmup, bool tunedMemory)
     {
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -21,7 +21,6 @@ internal static class PythonPeer
         {
             start.Environment["MALLOC_MMAP_MAX_"] = "0";
             start.Environment["MALLOC_TRIM_THRESHOLD_"] = int.MaxValue.ToString(CultureInfo.InvariantCulture);
-            start.Environment["THP_MEM_ALLOC_ENABLE"] = "1";
         }
         return ChildProcess.RunForResult(start, $"upstream ImageEncoderViT vit_b {side}²");
     }

@@ -44,23 +44,33 @@ public static class TensorMemory
     }
 
     /// <summary>
-    /// Tunes the process for large tensors: LibTorch is asked to back allocations of 2 MB and more
-    /// with transparent huge pages (its <c>THP_MEM_ALLOC_ENABLE</c> switch, read at its first
-    /// allocation, so call this before creating any tensor), and glibc's malloc keeps freed memory
-    /// in its heap instead of returning it, so later tensors reuse mapped pages (the process keeps
-    /// its peak footprint, as a caching allocator does). Process-wide, hence opt-in: the CLI and the
-    /// benchmarks call it at startup. Returns false where it does not apply (not Linux, or not glibc).
+    /// Tunes the process for large tensors: glibc's malloc keeps freed memory in its heap instead of returning it, so
+    /// later tensors reuse mapped pages (the process keeps its peak footprint, as a caching allocator does).
+    /// Process-wide, hence opt-in: the CLI and the benchmarks call it at startup. Returns false where it does not
+    /// apply (not Linux, or not glibc).
     /// </summary>
-    public static bool OptimizeForLargeTensors()
+    /// <param name="hugePages">
+    /// Also asks LibTorch to back allocations of 2 MB and more with transparent huge pages (its
+    /// <c>THP_MEM_ALLOC_ENABLE</c> switch, read at its first allocation, so call this before creating any tensor).
+    /// Off by default, because on the project's current VMs it made the forwards that grow the heap slower and the heap
+    /// larger, for no steady-state gain. A huge-page fault there cost about 17 ms of kernel time, 512 faults of 4 KiB
+    /// about 1.3 ms: VitaminSmallRwkv's first forward at 1024² took 4.7-5.6 s (4.5-5.4 s in the kernel) against
+    /// 2.2-2.6 s (0.3-0.4 s). LibTorch also aligns those blocks to the page, and glibc 2.36's
+    /// memalign asks for a free block a page larger than the tensor, while the block a same-sized tensor freed keeps
+    /// less slack than that once small allocations take the space before it: one VITAMIN MBConv block repeated at
+    /// 512² grew the heap by its 256 MiB expansion in each of 6 calls (1.9 GiB, against 1.1 GiB after 2 growths
+    /// without), its largest free block being 3.5 KiB over 256 MiB. Worth trying on bare metal.
+    /// </param>
+    public static bool OptimizeForLargeTensors(bool hugePages = false)
     {
         if (!OperatingSystem.IsLinux())
             return false;
         try
         {
-            var hugePages = LibC.SetEnvironment(LibTorchHugePagesVariable, "1", overwrite: 0) == 0;
+            var hugePagesSet = !hugePages || LibC.SetEnvironment(LibTorchHugePagesVariable, "1", overwrite: 0) == 0;
             var reuse = LibC.Mallopt(MallocMmapMax, 0) == 1 && LibC.Mallopt(MallocTrimThreshold, NeverTrim) == 1;
             KeepsFreedMemory |= reuse;
-            return hugePages && reuse;
+            return hugePagesSet && reuse;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

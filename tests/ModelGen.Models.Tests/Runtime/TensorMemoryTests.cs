@@ -7,8 +7,10 @@ namespace ModelGen.Models.Tests.Runtime;
 [Collection(NativeMemorySettingsCollection.Name)]
 public sealed partial class TensorMemoryTests
 {
+    private const string HugePagesVariable = "THP_MEM_ALLOC_ENABLE";
+
     [Fact]
-    public void Applies_on_linux_and_sets_libtorchs_huge_page_switch_in_the_c_environment()
+    public void Applies_on_linux_and_asks_for_huge_pages_only_when_told()
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -16,9 +18,14 @@ public sealed partial class TensorMemoryTests
             return;
         }
 
+        var before = Marshal.PtrToStringUTF8(GetEnvironment(HugePagesVariable));
         Assert.True(TensorMemory.OptimizeForLargeTensors());
-        Assert.NotEqual(0, GetEnvironment("THP_MEM_ALLOC_ENABLE"));
+        Assert.Equal(before, Marshal.PtrToStringUTF8(GetEnvironment(HugePagesVariable)));
         Assert.True(TensorMemory.KeepsFreedMemory);
+
+        Assert.True(TensorMemory.OptimizeForLargeTensors(hugePages: true));
+        // The switch is set unless the environment already had one, which it leaves alone.
+        Assert.Equal(before ?? "1", Marshal.PtrToStringUTF8(GetEnvironment(HugePagesVariable)));
     }
 
     [LibraryImport("libc", EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
