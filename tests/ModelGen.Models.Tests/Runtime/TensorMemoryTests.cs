@@ -23,11 +23,22 @@ public sealed partial class TensorMemoryTests
         Assert.Equal(before, Marshal.PtrToStringUTF8(GetEnvironment(HugePagesVariable)));
         Assert.True(TensorMemory.KeepsFreedMemory);
 
-        Assert.True(TensorMemory.OptimizeForLargeTensors(hugePages: true));
-        // The switch is set unless the environment already had one, which it leaves alone.
-        Assert.Equal(before ?? "1", Marshal.PtrToStringUTF8(GetEnvironment(HugePagesVariable)));
+        try
+        {
+            Assert.True(TensorMemory.OptimizeForLargeTensors(hugePages: true));
+            // The switch is set unless the environment already had one, which it leaves alone.
+            Assert.Equal(before ?? "1", Marshal.PtrToStringUTF8(GetEnvironment(HugePagesVariable)));
+        }
+        finally
+        {
+            if (before is null)
+                UnsetEnvironment(HugePagesVariable);
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint GetEnvironment(string name);
+
+    [LibraryImport("libc", EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int UnsetEnvironment(string name);
 }
