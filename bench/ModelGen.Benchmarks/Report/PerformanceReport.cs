@@ -6,7 +6,8 @@ namespace ModelGen.Benchmarks.Report;
 /// <summary>
 /// The numbers of docs/performance.md, from one command: the machine, LibTorch's matmul roofline (measured at the
 /// start and the end), every family's forward time and peak memory over image sides (each variant and side in a
-/// process of its own, <see cref="ForwardSample"/>), the fraction of the roofline each reaches, SAM ViT-B with the
+/// process of its own, <see cref="ForwardSample"/>), the fraction of the roofline each reaches, SAM ViT-B and
+/// VITAMIN-S RWKV in alternated processes (their speed ratio, measured in the same phases of the machine), SAM ViT-B with the
 /// library's default native memory against the tuned ones, and, when given a Python with torch and a
 /// segment-anything checkout, upstream's <c>ImageEncoderViT</c> measured in the same run. Writes
 /// <c>results.csv</c>, <c>report.md</c> and PNG plots into <c>--out</c>.
@@ -40,6 +41,13 @@ internal static class PerformanceReport
                 if (Sample(plan.Variant, side, repeats, warmup, freshPages: false) is { } result)
                     tuned.Add(result);
 
+        var ratioSide = quick ? 512 : 1024;
+        var pairs = new List<(ForwardResult Sam, ForwardResult Vitamin)>();
+        for (var round = 0; round < (quick ? 1 : 3); round++)
+            if (Sample("SamVitB", ratioSide, repeats, warmup, freshPages: false) is { } sam
+                && Sample("VitaminSmallRwkv", ratioSide, repeats, warmup, freshPages: false) is { } vitamin)
+                pairs.Add((sam, vitamin));
+
         var memoryModes = new List<(string Mode, ForwardResult Result)>();
         foreach (var (mode, fresh, hugePages) in new[]
                  {
@@ -61,9 +69,9 @@ internal static class PerformanceReport
         notes.Add($"Load average at the end: {MachineDescription.LoadAverage()}");
         var roofline = Math.Max(rooflineBefore, rooflineAfter);
 
-        ReportFiles.WriteCsv(Path.Combine(output, "results.csv"), tuned, memoryModes, peers, roofline);
+        ReportFiles.WriteCsv(Path.Combine(output, "results.csv"), tuned, pairs, memoryModes, peers, roofline);
         ReportPlots.Write(output, tuned, roofline);
-        var markdown = ReportFiles.Markdown(notes, matmulSide, rooflineBefore, rooflineAfter, tuned, memoryModes, peers, roofline, quick);
+        var markdown = ReportFiles.Markdown(notes, matmulSide, rooflineBefore, rooflineAfter, tuned, pairs, memoryModes, peers, roofline, quick);
         Models.IO.AtomicFile.WriteAllText(Path.Combine(output, "report.md"), markdown);
         Console.WriteLine();
         Console.WriteLine(markdown);

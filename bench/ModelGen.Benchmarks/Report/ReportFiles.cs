@@ -13,14 +13,19 @@ internal static class ReportFiles
     public static double RooflineFraction(ForwardResult result, double rooflineGflops) =>
         2 * result.GigaMacs / result.Median / rooflineGflops;
 
-    public static void WriteCsv(string path, IEnumerable<ForwardResult> tuned, IEnumerable<(string Mode, ForwardResult Result)> memoryModes,
-        IEnumerable<(string Mode, ForwardResult Result)> peers, double roofline)
+    public static void WriteCsv(string path, IEnumerable<ForwardResult> tuned, IReadOnlyList<(ForwardResult Sam, ForwardResult Vitamin)> pairs,
+        IEnumerable<(string Mode, ForwardResult Result)> memoryModes, IEnumerable<(string Mode, ForwardResult Result)> peers, double roofline)
     {
         var csv = new StringBuilder("table,mode,variant,side,gmacs,first_s,median_s,min_s,max_s,peak_mib,estimate_mib,retained_mib,roofline_fraction,threads,load\n");
         void Row(string table, string mode, ForwardResult r) => csv.AppendLine(string.Create(Invariant,
             $"{table},{mode},{r.Variant},{r.Side},{r.GigaMacs:F3},{r.FirstSeconds:F4},{r.Median:F4},{r.Seconds.Min():F4},{r.Seconds.Max():F4},{r.PeakMiB:F0},{r.EstimateMiB:F0},{r.RetainedMiB:F0},{(r.GigaMacs > 0 ? RooflineFraction(r, roofline) : double.NaN):F3},{r.Threads},\"{r.Load}\""));
         foreach (var r in tuned)
             Row("forward", "freed memory reused", r);
+        for (var round = 0; round < pairs.Count; round++)
+        {
+            Row("alternated", $"round {round + 1}", pairs[round].Sam);
+            Row("alternated", $"round {round + 1}", pairs[round].Vitamin);
+        }
         foreach (var (mode, r) in memoryModes)
             Row("memory-settings", mode, r);
         foreach (var (mode, r) in peers)
@@ -29,7 +34,8 @@ internal static class ReportFiles
     }
 
     public static string Markdown(IReadOnlyList<string> notes, int matmulSide, double rooflineBefore, double rooflineAfter,
-        IReadOnlyList<ForwardResult> tuned, IReadOnlyList<(string Mode, ForwardResult Result)> memoryModes,
+        IReadOnlyList<ForwardResult> tuned, IReadOnlyList<(ForwardResult Sam, ForwardResult Vitamin)> pairs,
+        IReadOnlyList<(string Mode, ForwardResult Result)> memoryModes,
         IReadOnlyList<(string Mode, ForwardResult Result)> peers, double roofline, bool quick)
     {
         var md = new StringBuilder();
@@ -53,6 +59,19 @@ internal static class ReportFiles
                     $"| {r.Variant} | {r.Side} | {(r.Side / 16) * (r.Side / 16)} | {r.GigaMacs:F1} | {r.FirstSeconds:F3} | {r.Median:F3} | {r.Seconds.Min():F3}-{r.Seconds.Max():F3} | {step} | {RooflineFraction(r, roofline):P0} | {r.PeakMiB:F0} | {r.EstimateMiB:F0} |"));
                 previous = r;
             }
+        }
+        if (pairs.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine(string.Create(Invariant, $"### VITAMIN-S RWKV against SAM ViT-B at {pairs[0].Sam.Side}², alternated processes (freed memory reused)"));
+            md.AppendLine();
+            md.AppendLine("| round | SamVitB median (s) | VitaminSmallRwkv median (s) | SamVitB / VitaminSmallRwkv |");
+            md.AppendLine("|---|---:|---:|---:|");
+            for (var round = 0; round < pairs.Count; round++)
+                md.AppendLine(string.Create(Invariant,
+                    $"| {round + 1} | {pairs[round].Sam.Median:F3} | {pairs[round].Vitamin.Median:F3} | {pairs[round].Sam.Median / pairs[round].Vitamin.Median:F2} |"));
+            var (sam, vitamin) = (MedianOf(pairs.Select(p => p.Sam.Median)), MedianOf(pairs.Select(p => p.Vitamin.Median)));
+            md.AppendLine(string.Create(Invariant, $"| median of the rounds | {sam:F3} | {vitamin:F3} | {sam / vitamin:F2} |"));
         }
         md.AppendLine();
         md.AppendLine("### SAM ViT-B at 1024², native memory settings");
@@ -78,4 +97,6 @@ internal static class ReportFiles
         }
         return md.ToString();
     }
+
+    private static double MedianOf(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
 }

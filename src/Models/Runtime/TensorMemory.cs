@@ -55,11 +55,11 @@ public static class TensorMemory
     /// Off by default, because on the project's current VMs it made the forwards that grow the heap slower and the heap
     /// larger, for no steady-state gain. A huge-page fault there cost about 17 ms of kernel time, 512 faults of 4 KiB
     /// about 1.3 ms: VitaminSmallRwkv's first forward at 1024² took 4.7-5.6 s (4.5-5.4 s in the kernel) against
-    /// 2.2-2.6 s (0.3-0.4 s). LibTorch also aligns those blocks to the page, and glibc 2.36's
-    /// memalign asks for a free block a page larger than the tensor, while the block a same-sized tensor freed keeps
-    /// less slack than that once small allocations take the space before it: one VITAMIN MBConv block repeated at
-    /// 512² grew the heap by its 256 MiB expansion in each of 6 calls (1.9 GiB, against 1.1 GiB after 2 growths
-    /// without), its largest free block being 3.5 KiB over 256 MiB. Worth trying on bare metal.
+    /// 2.2-2.6 s (0.3-0.4 s). LibTorch also aligns those blocks to the page, and glibc 2.36's memalign asks for a
+    /// free block a page larger than the tensor, while the block a same-sized tensor freed keeps less slack than that
+    /// once small allocations take the space before it: one VITAMIN MBConv block repeated at 512² grew the heap by
+    /// its 256 MiB expansion in each of 6 calls (1.9 GiB, against 1.1 GiB after 2 growths without), its largest free
+    /// block being 3.5 KiB over 256 MiB. Worth trying on bare metal.
     /// </param>
     public static bool OptimizeForLargeTensors(bool hugePages = false)
     {
