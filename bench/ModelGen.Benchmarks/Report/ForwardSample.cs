@@ -60,7 +60,11 @@ internal sealed record ForwardResult(
     double FirstSeconds)
 {
     [JsonIgnore]
-    public double Median => Seconds.Length == 0 ? double.NaN : Seconds.Order().ElementAt(Seconds.Length / 2);
+    public double Median => MedianOf(Seconds);
+
+    /// <summary>The middle value (the upper one of an even count), NaN for none.</summary>
+    public static double MedianOf(IReadOnlyCollection<double> values) =>
+        values.Count == 0 ? double.NaN : values.Order().ElementAt(values.Count / 2);
 
     public static ForwardResult? Parse(string line) =>
         line.StartsWith(ForwardSample.Prefix, StringComparison.Ordinal)

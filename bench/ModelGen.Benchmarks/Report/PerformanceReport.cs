@@ -7,8 +7,8 @@ namespace ModelGen.Benchmarks.Report;
 /// The numbers of docs/performance.md, from one command: the machine, LibTorch's matmul roofline (measured at the
 /// start and the end), every family's forward time and peak memory over image sides (each variant and side in a
 /// process of its own, <see cref="ForwardSample"/>), the fraction of the roofline each reaches, SAM ViT-B and
-/// VITAMIN-S RWKV in alternated processes (their speed ratio, measured in the same phases of the machine), SAM ViT-B with the
-/// library's default native memory against the tuned ones, and, when given a Python with torch and a
+/// VITAMIN-S RWKV in alternated processes (their speed ratio, measured in the same phases of the machine), SAM ViT-B
+/// with the library's default native memory against the tuned ones, and, when given a Python with torch and a
 /// segment-anything checkout, upstream's <c>ImageEncoderViT</c> measured in the same run. Writes
 /// <c>results.csv</c>, <c>report.md</c> and PNG plots into <c>--out</c>.
 /// </summary>

@@ -70,7 +70,8 @@ internal static class ReportFiles
             for (var round = 0; round < pairs.Count; round++)
                 md.AppendLine(string.Create(Invariant,
                     $"| {round + 1} | {pairs[round].Sam.Median:F3} | {pairs[round].Vitamin.Median:F3} | {pairs[round].Sam.Median / pairs[round].Vitamin.Median:F2} |"));
-            var (sam, vitamin) = (MedianOf(pairs.Select(p => p.Sam.Median)), MedianOf(pairs.Select(p => p.Vitamin.Median)));
+            var (sam, vitamin) = (ForwardResult.MedianOf([.. pairs.Select(p => p.Sam.Median)]),
+                ForwardResult.MedianOf([.. pairs.Select(p => p.Vitamin.Median)]));
             md.AppendLine(string.Create(Invariant, $"| median of the rounds | {sam:F3} | {vitamin:F3} | {sam / vitamin:F2} |"));
         }
         md.AppendLine();
@@ -97,6 +98,4 @@ internal static class ReportFiles
         }
         return md.ToString();
     }
-
-    private static double MedianOf(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
 }
