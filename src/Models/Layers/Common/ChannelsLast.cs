@@ -12,4 +12,19 @@ public static class ChannelsLast
 {
     /// <summary>The map, logically NCHW, with NHWC strides (a copy unless it already has them).</summary>
     public static Tensor Of(Tensor nchw) => nchw.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+
+    /// <summary>
+    /// The NHWC view of a 4-d map stored channels last, contiguous in LibTorch's default sense; null for any other
+    /// tensor (the caller owns the view).
+    /// </summary>
+    public static Tensor? NhwcViewOf(Tensor map)
+    {
+        if (map.dim() != 4)
+            return null;
+        var nhwc = map.permute(0, 2, 3, 1);
+        if (nhwc.is_contiguous())
+            return nhwc;
+        nhwc.Dispose();
+        return null;
+    }
 }

@@ -40,8 +40,8 @@ public sealed class LayerNorm2d : ExplicitModule<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var channelsLast = x.dim() == 4 ? x.permute(0, 2, 3, 1) : null;
-        if (channelsLast is not null && channelsLast.is_contiguous())
+        var channelsLast = ChannelsLast.NhwcViewOf(x);
+        if (channelsLast is not null)
             return nn.functional.layer_norm(channelsLast, [x.shape[1]], Weight, Bias, _eps).permute(0, 3, 1, 2).MoveToOuterDisposeScope();
         using var channels = x.shape[1].ToScalar();
         using var eps = _eps.ToScalar();

@@ -19,7 +19,26 @@ internal static class NoGraphInPlace
     public static bool Records(Tensor values) => values.requires_grad && is_grad_enabled();
 
     /// <summary>Exact GELU of a temporary.</summary>
-    public static Tensor Gelu(Tensor temporary) => Records(temporary) ? temporary.gelu() : temporary.gelu_();
+    /// <remarks>
+    /// LibTorch's CPU GELU hands a tensor to oneDNN's kernel only when it is contiguous in the default order; other
+    /// strides take ATen's own kernel. A channels-last map is therefore activated through its NHWC view, which is
+    /// contiguous and the same memory: on a 512 x 512 x 256 map (AMD EPYC, 2 threads) gelu_ took 20 ms on the view
+    /// against 45 ms on the map, and gelu 26 against 52 ms. Under autograd the backward then runs on that view too.
+    /// </remarks>
+    public static Tensor Gelu(Tensor temporary)
+    {
+        using var nhwc = ChannelsLast.NhwcViewOf(temporary);
+        if (nhwc is null)
+            return Records(temporary) ? temporary.gelu() : temporary.gelu_();
+        if (Records(temporary))
+        {
+            using var activated = nhwc.gelu();
+            return activated.permute(0, 3, 1, 2);
+        }
+        // gelu_ returns a new handle to the view (TorchSharp 0.107), which the view's own disposal does not cover.
+        nhwc.gelu_().Dispose();
+        return temporary;
+    }
 
     /// <summary><c>relu(temporary)²</c>, Vision-RWKV's channel-mix activation.</summary>
     public static Tensor ReluSquared(Tensor temporary)
