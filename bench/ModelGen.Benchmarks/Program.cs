@@ -25,6 +25,9 @@ public static class Program
         Console.WriteLine(ReusesFreedMemory
             ? $"Native memory: freed memory reused (TensorMemory.OptimizeForLargeTensors), {hugePages}."
             : $"Native memory: the allocator's defaults (large tensors fault in fresh pages), {hugePages}.");
+        // Also measures the calibration now, so that it does not fall inside a timed forward.
+        if (args.FirstOrDefault() != "generator")
+            Console.WriteLine(Report.MachineDescription.LinearKernelLine());
         switch (args.FirstOrDefault())
         {
             case "scaling":

@@ -32,7 +32,7 @@ internal static class PerformanceReport
         var notes = MachineDescription.Lines().ToList();
         notes.ForEach(Console.WriteLine);
         var rooflineBefore = MatmulRoofline.Measure(matmulSide, 3);
-        Console.WriteLine($"matmul {matmulSide}³ float32: {rooflineBefore:F1} GFLOP/s");
+        Console.WriteLine($"matmul {matmulSide}³ float32: {rooflineBefore}");
 
         var plans = quick ? QuickPlans() : FullPlans();
         var tuned = new List<ForwardResult>();
@@ -65,9 +65,9 @@ internal static class PerformanceReport
                         peers.Add((mode, result));
 
         var rooflineAfter = MatmulRoofline.Measure(matmulSide, 3);
-        Console.WriteLine($"matmul {matmulSide}³ float32: {rooflineAfter:F1} GFLOP/s");
+        Console.WriteLine($"matmul {matmulSide}³ float32: {rooflineAfter}");
         notes.Add($"Load average at the end: {MachineDescription.LoadAverage()}");
-        var roofline = Math.Max(rooflineBefore, rooflineAfter);
+        var roofline = Math.Max(rooflineBefore.Best, rooflineAfter.Best);
 
         ReportFiles.WriteCsv(Path.Combine(output, "results.csv"), tuned, pairs, memoryModes, peers, roofline);
         ReportPlots.Write(output, tuned, roofline);

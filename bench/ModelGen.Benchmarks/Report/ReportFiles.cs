@@ -33,7 +33,7 @@ internal static class ReportFiles
         AtomicFile.WriteAllText(path, csv.ToString());
     }
 
-    public static string Markdown(IReadOnlyList<string> notes, int matmulSide, double rooflineBefore, double rooflineAfter,
+    public static string Markdown(IReadOnlyList<string> notes, int matmulSide, MatmulRoofline rooflineBefore, MatmulRoofline rooflineAfter,
         IReadOnlyList<ForwardResult> tuned, IReadOnlyList<(ForwardResult Sam, ForwardResult Vitamin)> pairs,
         IReadOnlyList<(string Mode, ForwardResult Result)> memoryModes,
         IReadOnlyList<(string Mode, ForwardResult Result)> peers, double roofline, bool quick)
@@ -43,7 +43,7 @@ internal static class ReportFiles
         md.AppendLine();
         foreach (var note in notes)
             md.AppendLine($"- {note}");
-        md.AppendLine(string.Create(Invariant, $"- float32 {matmulSide}³ matmul: {rooflineBefore:F1} GFLOP/s at the start, {rooflineAfter:F1} at the end (roofline: the larger)"));
+        md.AppendLine($"- float32 {matmulSide}³ product, the faster of LibTorch's BLAS and oneDNN (LinearKernels): {rooflineBefore} at the start, {rooflineAfter} at the end (roofline: the larger)");
         md.AppendLine();
         md.AppendLine("### Forward time and peak memory (batch 1, float32, no grad, freed memory reused)");
         md.AppendLine();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using TorchSharp;
+using ModelGen.Models.Layers.Common;
 using ModelGen.Models.Layers.OpenClip;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -100,8 +101,8 @@ public static class FlopCounter
             case Convolution convolution:
                 ShapeOnlyOnMeta(convolution, hooks, (m, _, output) => Add(FlopKind.Convolution, Elements(output) * PerElement(m)));
                 break;
-            case Linear linear:
-                hooks.Add(linear.register_forward_hook((m, x, y) =>
+            case Linear or LinearLayer:
+                hooks.Add(((nn.Module<Tensor, Tensor>)module).register_forward_hook((m, x, y) =>
                 {
                     Add(FlopKind.Linear, y.numel() * Weight(m).shape[1]);
                     return y;

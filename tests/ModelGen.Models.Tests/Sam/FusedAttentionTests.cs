@@ -26,7 +26,7 @@ public sealed class FusedAttentionTests
         using var _ = no_grad();
         attention.RelPosH?.normal_(0, 0.5);
         attention.RelPosW?.normal_(0, 0.5);
-        attention.Qkv.weight!.mul_(weightScale);
+        attention.Qkv.Weight.mul_(weightScale);
         var x = randn(batch, height, width, 128);
         if (!Runs(attention, x, instructions))
             return;

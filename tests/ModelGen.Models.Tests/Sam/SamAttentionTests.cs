@@ -54,7 +54,7 @@ public sealed class SamAttentionTests
         RandomizeRelativePositions(attention);
         // Large scores, so that a softmax without its row maximum taken out would overflow.
         using (no_grad())
-            attention.Qkv.weight!.mul_(40);
+            attention.Qkv.Weight.mul_(40);
         var x = randn(2, 7, 5, 24, ScalarType.Float64).requires_grad_();
 
         var blocked = attention.call(x);

@@ -21,10 +21,10 @@ public sealed class AttentionPool2d : ExplicitModule<Tensor, Tensor>
         SpacialDim = spacialDim;
         using var scale = Math.Sqrt(embedDim).ToScalar();
         register_parameter("positional_embedding", new Parameter(randn(spacialDim * spacialDim + 1, embedDim).div_(scale)));
-        KProj = nn.Linear(embedDim, embedDim);
-        QProj = nn.Linear(embedDim, embedDim);
-        VProj = nn.Linear(embedDim, embedDim);
-        CProj = nn.Linear(embedDim, outputDim);
+        KProj = new LinearLayer(embedDim, embedDim);
+        QProj = new LinearLayer(embedDim, embedDim);
+        VProj = new LinearLayer(embedDim, embedDim);
+        CProj = new LinearLayer(embedDim, outputDim);
         register_module("k_proj", KProj);
         register_module("q_proj", QProj);
         register_module("v_proj", VProj);
@@ -33,20 +33,20 @@ public sealed class AttentionPool2d : ExplicitModule<Tensor, Tensor>
         // open_clip's ModifiedResNet.init_parameters: projections drawn with std 1/sqrt(embedDim).
         var std = Math.Pow(embedDim, -0.5);
         foreach (var projection in new[] { QProj, KProj, VProj, CProj })
-            nn.init.normal_(projection.weight!, std: std);
+            nn.init.normal_(projection.Weight, std: std);
     }
 
     public long SpacialDim { get; }
 
     public Parameter PositionalEmbedding => get_parameter("positional_embedding")!;
 
-    public Linear KProj { get; }
+    public LinearLayer KProj { get; }
 
-    public Linear QProj { get; }
+    public LinearLayer QProj { get; }
 
-    public Linear VProj { get; }
+    public LinearLayer VProj { get; }
 
-    public Linear CProj { get; }
+    public LinearLayer CProj { get; }
 
     /// <summary>Pools an (N, C, H, W) map of H·W = spacialDim² positions, as upstream's, to (N, outputDim).</summary>
     public override Tensor forward(Tensor x)

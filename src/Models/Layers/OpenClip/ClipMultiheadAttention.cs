@@ -21,9 +21,9 @@ public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>
         _scale = 1.0 / Math.Sqrt(dim / numHeads);
         register_parameter("in_proj_weight", new Parameter(empty(3 * dim, dim)));
         register_parameter("in_proj_bias", new Parameter(zeros(3 * dim)));
-        OutProj = nn.Linear(dim, dim);
+        OutProj = new LinearLayer(dim, dim);
         nn.init.xavier_uniform_(InProjWeight);
-        nn.init.zeros_(OutProj.bias!);
+        nn.init.zeros_(OutProj.Bias!);
         register_module("out_proj", OutProj);
     }
 
@@ -31,7 +31,7 @@ public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>
 
     public Parameter InProjBias => get_parameter("in_proj_bias")!;
 
-    public Linear OutProj { get; }
+    public LinearLayer OutProj { get; }
 
     public override Tensor forward(Tensor x)
     {
@@ -39,7 +39,7 @@ public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>
         // Sizes spelled out rather than -1, which an empty batch leaves undetermined.
         var (batch, tokens, channels) = (x.shape[0], x.shape[1], x.shape[2]);
         ModelGen.Models.Backbones.FlopCounter.Add(ModelGen.Models.Backbones.FlopKind.Linear, batch * tokens * InProjWeight.shape[0] * InProjWeight.shape[1]);
-        var qkv = nn.functional.linear(x, InProjWeight, InProjBias)
+        var qkv = ModelGen.Models.Runtime.LinearKernels.Linear(x, InProjWeight, InProjBias)
             .view(batch, tokens, 3, _numHeads, channels / _numHeads)
             .permute(2, 0, 3, 1, 4);
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);

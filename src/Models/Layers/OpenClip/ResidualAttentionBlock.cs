@@ -20,9 +20,9 @@ public sealed class ResidualAttentionBlock : ExplicitModule<Tensor, Tensor>
         Attn = new ClipMultiheadAttention(dim, numHeads);
         Ln2 = new ClipLayerNorm(dim);
         Mlp = nn.Sequential(
-            ("c_fc", nn.Linear(dim, mlpDim)),
+            ("c_fc", new LinearLayer(dim, mlpDim)),
             ("gelu", quickGelu ? new QuickGelu() : nn.GELU()),
-            ("c_proj", nn.Linear(mlpDim, dim)));
+            ("c_proj", new LinearLayer(mlpDim, dim)));
         register_module("ln_1", Ln1);
         register_module("attn", Attn);
         register_module("ln_2", Ln2);

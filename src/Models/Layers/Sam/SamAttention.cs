@@ -44,8 +44,8 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IBlockedAtten
         _numHeads = numHeads;
         var headDim = dim / numHeads;
         _scale = Math.Pow(headDim, -0.5);
-        Qkv = nn.Linear(dim, dim * 3, hasBias: qkvBias);
-        Proj = nn.Linear(dim, dim);
+        Qkv = new LinearLayer(dim, dim * 3, hasBias: qkvBias);
+        Proj = new LinearLayer(dim, dim);
         register_module("qkv", Qkv);
         register_module("proj", Proj);
         if (useRelPos)
@@ -55,9 +55,9 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IBlockedAtten
         }
     }
 
-    public Linear Qkv { get; }
+    public LinearLayer Qkv { get; }
 
-    public Linear Proj { get; }
+    public LinearLayer Proj { get; }
 
     public Parameter? RelPosH => get_parameter("rel_pos_h");
 

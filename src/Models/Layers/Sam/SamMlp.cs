@@ -10,15 +10,15 @@ public sealed class SamMlp : ExplicitModule<Tensor, Tensor>
 {
     public SamMlp(long embeddingDim, long mlpDim) : base(nameof(SamMlp))
     {
-        Lin1 = nn.Linear(embeddingDim, mlpDim);
-        Lin2 = nn.Linear(mlpDim, embeddingDim);
+        Lin1 = new LinearLayer(embeddingDim, mlpDim);
+        Lin2 = new LinearLayer(mlpDim, embeddingDim);
         register_module("lin1", Lin1);
         register_module("lin2", Lin2);
     }
 
-    public Linear Lin1 { get; }
+    public LinearLayer Lin1 { get; }
 
-    public Linear Lin2 { get; }
+    public LinearLayer Lin2 { get; }
 
     public override Tensor forward(Tensor x)
     {

@@ -19,9 +19,9 @@ public sealed class ChannelMix : ExplicitModule<Tensor, Tensor>
         var fromOne = RwkvFancyInit.RatioOneToAlmostZero(layerId, layerCount);
         register_parameter("spatial_mix_k", new Parameter(RwkvFancyInit.Mix(channels, fromOne)));
         register_parameter("spatial_mix_r", new Parameter(RwkvFancyInit.Mix(channels, fromOne)));
-        Key = nn.Linear(channels, hiddenChannels, hasBias: false);
-        Receptance = nn.Linear(channels, channels, hasBias: false);
-        Value = nn.Linear(hiddenChannels, channels, hasBias: false);
+        Key = new LinearLayer(channels, hiddenChannels, hasBias: false);
+        Receptance = new LinearLayer(channels, channels, hasBias: false);
+        Value = new LinearLayer(hiddenChannels, channels, hasBias: false);
         register_module("key", Key);
         register_module("receptance", Receptance);
         register_module("value", Value);
@@ -31,11 +31,11 @@ public sealed class ChannelMix : ExplicitModule<Tensor, Tensor>
 
     public Parameter SpatialMixR => get_parameter("spatial_mix_r")!;
 
-    public Linear Key { get; }
+    public LinearLayer Key { get; }
 
-    public Linear Receptance { get; }
+    public LinearLayer Receptance { get; }
 
-    public Linear Value { get; }
+    public LinearLayer Value { get; }
 
     public override Tensor forward(Tensor x)
     {

@@ -10,19 +10,19 @@ public sealed class GeGluMlp : ExplicitModule<Tensor, Tensor>
 {
     public GeGluMlp(long embedDims, long feedforwardChannels) : base(nameof(GeGluMlp))
     {
-        W0 = nn.Linear(embedDims, feedforwardChannels);
-        W1 = nn.Linear(embedDims, feedforwardChannels);
-        W2 = nn.Linear(feedforwardChannels, embedDims);
+        W0 = new LinearLayer(embedDims, feedforwardChannels);
+        W1 = new LinearLayer(embedDims, feedforwardChannels);
+        W2 = new LinearLayer(feedforwardChannels, embedDims);
         register_module("w0", W0);
         register_module("w1", W1);
         register_module("w2", W2);
     }
 
-    public Linear W0 { get; }
+    public LinearLayer W0 { get; }
 
-    public Linear W1 { get; }
+    public LinearLayer W1 { get; }
 
-    public Linear W2 { get; }
+    public LinearLayer W2 { get; }
 
     public override Tensor forward(Tensor x)
     {

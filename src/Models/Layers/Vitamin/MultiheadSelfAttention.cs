@@ -18,15 +18,15 @@ public sealed class MultiheadSelfAttention : ExplicitModule<Tensor, Tensor>
     {
         _numHeads = numHeads;
         _scale = Math.Pow(embedDims / numHeads, -0.5);
-        Qkv = nn.Linear(embedDims, embedDims * 3);
-        Proj = nn.Linear(embedDims, embedDims);
+        Qkv = new LinearLayer(embedDims, embedDims * 3);
+        Proj = new LinearLayer(embedDims, embedDims);
         register_module("qkv", Qkv);
         register_module("proj", Proj);
     }
 
-    public Linear Qkv { get; }
+    public LinearLayer Qkv { get; }
 
-    public Linear Proj { get; }
+    public LinearLayer Proj { get; }
 
     public override Tensor forward(Tensor x)
     {

@@ -23,10 +23,10 @@ public sealed class SpatialMix : ExplicitModule<Tensor, Tensor>
         register_parameter("spatial_mix_k", new Parameter(RwkvFancyInit.Mix(channels, fromOne)));
         register_parameter("spatial_mix_v", new Parameter(RwkvFancyInit.Mix(channels, fromOne, 0.3 * RwkvFancyInit.RatioZeroToOne(layerId, layerCount))));
         register_parameter("spatial_mix_r", new Parameter(RwkvFancyInit.Mix(channels, 0.5 * fromOne)));
-        Key = nn.Linear(channels, channels, hasBias: false);
-        Value = nn.Linear(channels, channels, hasBias: false);
-        Receptance = nn.Linear(channels, channels, hasBias: false);
-        Output = nn.Linear(channels, channels, hasBias: false);
+        Key = new LinearLayer(channels, channels, hasBias: false);
+        Value = new LinearLayer(channels, channels, hasBias: false);
+        Receptance = new LinearLayer(channels, channels, hasBias: false);
+        Output = new LinearLayer(channels, channels, hasBias: false);
         register_module("key", Key);
         register_module("value", Value);
         register_module("receptance", Receptance);
@@ -43,13 +43,13 @@ public sealed class SpatialMix : ExplicitModule<Tensor, Tensor>
 
     public Parameter SpatialMixR => get_parameter("spatial_mix_r")!;
 
-    public Linear Key { get; }
+    public LinearLayer Key { get; }
 
-    public Linear Value { get; }
+    public LinearLayer Value { get; }
 
-    public Linear Receptance { get; }
+    public LinearLayer Receptance { get; }
 
-    public Linear Output { get; }
+    public LinearLayer Output { get; }
 
     /// <summary>
     /// How the Bi-WKV operator is evaluated: the documented formula (default; CPU kernels on the CPU, tensor operations
