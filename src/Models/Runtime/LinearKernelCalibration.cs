@@ -9,13 +9,15 @@ namespace ModelGen.Models.Runtime;
 /// </summary>
 /// <param name="BlasSeconds">The fastest product through LibTorch's <c>linear</c>.</param>
 /// <param name="OneDnnSeconds">The fastest through oneDNN's 1x1 convolution.</param>
-/// <param name="Choice">oneDNN where it was at least 10 % faster, else the BLAS.</param>
-public sealed record LinearKernelCalibration(double BlasSeconds, double OneDnnSeconds, LinearKernel Choice)
+public sealed record LinearKernelCalibration(double BlasSeconds, double OneDnnSeconds)
 {
     private const int Rows = 4096;
     private const int InFeatures = 384;
     private const int OutFeatures = 768;
     private const int Rounds = 4;
+
+    /// <summary>oneDNN where it was at least 10 % faster, else the BLAS.</summary>
+    public LinearKernel Choice => LinearKernels.OneDnnFaster(BlasSeconds, OneDnnSeconds) ? LinearKernel.OneDnn : LinearKernel.Blas;
 
     internal static LinearKernelCalibration Measure()
     {
@@ -33,7 +35,7 @@ public sealed record LinearKernelCalibration(double BlasSeconds, double OneDnnSe
             blas = Math.Min(blas, Seconds(() => nn.functional.linear(x, weight, bias)));
             oneDnn = Math.Min(oneDnn, Seconds(() => LinearKernels.OneDnnLinear(x, weight, bias)));
         }
-        return new(blas, oneDnn, LinearKernels.OneDnnFaster(blas, oneDnn) ? LinearKernel.OneDnn : LinearKernel.Blas);
+        return new(blas, oneDnn);
     }
 
     private static double Seconds(Func<Tensor> product)

@@ -14,8 +14,6 @@ public sealed class LinearLayer : ExplicitModule<Tensor, Tensor>
 {
     public LinearLayer(long inFeatures, long outFeatures, bool hasBias = true) : base(nameof(LinearLayer))
     {
-        InFeatures = inFeatures;
-        OutFeatures = outFeatures;
         var weight = empty(outFeatures, inFeatures);
         nn.init.kaiming_uniform_(weight, a: Math.Sqrt(5));
         register_parameter("weight", new Parameter(weight));
@@ -25,10 +23,6 @@ public sealed class LinearLayer : ExplicitModule<Tensor, Tensor>
             register_parameter("bias", new Parameter(empty(outFeatures).uniform_(-bound, bound)));
         }
     }
-
-    public long InFeatures { get; }
-
-    public long OutFeatures { get; }
 
     public Parameter Weight => get_parameter("weight")!;
 
