@@ -13,7 +13,8 @@ namespace ModelGen.Models.Runtime;
 /// </summary>
 /// <remarks>
 /// The oneDNN path is taken only on the CPU, for float32 tensors contiguous in memory, with at least
-/// <see cref="MinimumRows"/> rows: other devices, dtypes and layouts keep LibTorch's <c>linear</c>. The two products
+/// <see cref="MinimumRows"/> rows and one input feature: other devices, dtypes and layouts keep LibTorch's
+/// <c>linear</c>. The two products
 /// sum in different orders, so their results differ by float32 rounding (about 1e-6 relative).
 /// </remarks>
 public static class LinearKernels
@@ -48,7 +49,8 @@ public static class LinearKernels
 
     private static bool TakesOneDnn(Tensor x, Tensor weight) =>
         x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && weight.dtype == ScalarType.Float32
-        && x.dim() >= 2 && x.is_contiguous() && weight.is_contiguous() && x.numel() / x.shape[^1] >= MinimumRows;
+        && x.dim() >= 2 && x.shape[^1] > 0 && x.is_contiguous() && weight.is_contiguous()
+        && x.numel() / x.shape[^1] >= MinimumRows;
 
     /// <summary>
     /// The rows as a (1, in, rows, 1) map in channels-last strides (the same memory), convolved with the weight as

@@ -63,7 +63,7 @@ public sealed class LinearKernelsTests
         }
     }
 
-    public static TheoryData<string> OtherProducts => ["few rows", "float64", "strided rows"];
+    public static TheoryData<string> OtherProducts => ["few rows", "float64", "strided rows", "no input features"];
 
     [Theory]
     [MemberData(nameof(OtherProducts))]
@@ -75,9 +75,10 @@ public sealed class LinearKernelsTests
         {
             "few rows" => randn(LinearKernels.MinimumRows - 1, 64),
             "float64" => randn(LinearKernels.MinimumRows, 64, ScalarType.Float64),
+            "no input features" => randn([LinearKernels.MinimumRows, 0]),
             _ => randn(64, 2 * LinearKernels.MinimumRows).t(),
         };
-        var weight = randn(96, 64, x.dtype);
+        var weight = randn(96, x.shape[1], x.dtype);
         var previous = LinearKernels.Requested;
         try
         {
