@@ -13,12 +13,10 @@ namespace ModelGen.Models.Layers.OpenClip;
 public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>
 {
     private readonly long _numHeads;
-    private readonly double _scale;
 
     public ClipMultiheadAttention(long dim, long numHeads) : base(nameof(ClipMultiheadAttention))
     {
         _numHeads = numHeads;
-        _scale = 1.0 / Math.Sqrt(dim / numHeads);
         register_parameter("in_proj_weight", new Parameter(empty(3 * dim, dim)));
         register_parameter("in_proj_bias", new Parameter(zeros(3 * dim)));
         OutProj = new LinearLayer(dim, dim);
@@ -42,10 +40,8 @@ public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>
         var qkv = ModelGen.Models.Runtime.LinearKernels.Linear(x, InProjWeight, InProjBias)
             .view(batch, tokens, 3, _numHeads, channels / _numHeads)
             .permute(2, 0, 3, 1, 4);
-        var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
-        using var scale = _scale.ToScalar();
-        var attention = BatchedMatmul.Of(q.mul(scale), k.transpose(-2, -1)).softmax(-1);
-        var output = BatchedMatmul.Of(attention, v).transpose(1, 2).reshape(batch, tokens, channels);
+        var output = ScaledDotProductAttention.Of(qkv[0], qkv[1], qkv[2]).transpose(1, 2)
+            .reshape(batch, tokens, channels);
         return OutProj.call(output).MoveToOuterDisposeScope();
     }
 }

@@ -7,17 +7,16 @@ namespace ModelGen.Models.Layers.Vitamin;
 
 /// <summary>
 /// mmpretrain's MultiheadAttention as ViTamin's transformer layers build it (qkv bias, no layer
-/// scale): softmax(q kᵀ / sqrt(head_dim)) v over all tokens of an NHWC map. Parameters <c>qkv</c>, <c>proj</c>.
+/// scale): softmax(q kᵀ / sqrt(head_dim)) v over all tokens of an NHWC map (<see cref="ScaledDotProductAttention"/>).
+/// Parameters <c>qkv</c>, <c>proj</c>.
 /// </summary>
 public sealed class MultiheadSelfAttention : ExplicitModule<Tensor, Tensor>
 {
     private readonly long _numHeads;
-    private readonly double _scale;
 
     public MultiheadSelfAttention(long embedDims, long numHeads) : base(nameof(MultiheadSelfAttention))
     {
         _numHeads = numHeads;
-        _scale = Math.Pow(embedDims / numHeads, -0.5);
         Qkv = new LinearLayer(embedDims, embedDims * 3);
         Proj = new LinearLayer(embedDims, embedDims);
         register_module("qkv", Qkv);
@@ -37,10 +36,7 @@ public sealed class MultiheadSelfAttention : ExplicitModule<Tensor, Tensor>
         var qkv = Qkv.call(x)
             .reshape(batch, tokens, 3, _numHeads, channels / _numHeads)
             .permute(2, 0, 3, 1, 4);
-        var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
-        using var scale = _scale.ToScalar();
-        var attention = BatchedMatmul.Of(q, k.transpose(-2, -1)).mul_(scale).softmax(-1);
-        var output = BatchedMatmul.Of(attention, v).transpose(1, 2).reshape(x.shape);
+        var output = ScaledDotProductAttention.Of(qkv[0], qkv[1], qkv[2]).transpose(1, 2).reshape(x.shape);
         return Proj.call(output).MoveToOuterDisposeScope();
     }
 }
