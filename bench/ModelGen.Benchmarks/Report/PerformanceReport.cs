@@ -81,7 +81,7 @@ internal static class PerformanceReport
     [
         new("SamVitB", "SAM ViT-B", [256, 512, 1024, 1536, 2048]),
         new("VitaminSmallRwkv", "VITAMIN-S RWKV", [256, 512, 1024, 1536, 2048]),
-        new("VitaminSmallTransformer", "VITAMIN-S", [256, 512, 1024]),
+        new("VitaminSmallTransformer", "VITAMIN-S", [256, 512, 1024, 1536]),
         new("OpenClipViTB16", "OpenCLIP ViT-B/16", [224, 448, 896]),
         new("OpenClipRN50", "OpenCLIP RN50", [224, 448, 896, 1792]),
     ];

@@ -123,6 +123,23 @@ public sealed class ForwardMemoryTests : IDisposable
     }
 
     [Fact]
+    public void Attention_through_scaled_dot_product_attention_is_checked_with_one_block_of_its_scores()
+    {
+        using var model = (BackboneModule)ModelZoo.Create("ClipViTTiny");
+        // 1792x1792: 128x128 patches and the class token, maps of 4 heads of 16385² float32 (4 GiB): 2.2 of them would
+        // be 9.4 GiB. LibTorch's kernel holds blocks of 256 x 512 scores per thread, so the need stays in MiB; a limit
+        // a byte above the activations' need lets the entrance check pass and stops the forward at the attention's.
+        using var pixel = zeros(1, 3, 1, 1);
+        using var images = pixel.expand(1, 3, 1792, 1792);
+        model.MemoryLimitBytes = (long)ForwardMemoryCheck.ActivationBytes(model, images) + 1;
+
+        var error = Assert.Throws<InsufficientMemoryException>(() => model.Forward(images));
+
+        Assert.Contains("x a block of the attention scores (N, heads, T, T) [1, 4, 16385, 16385], with its activations)", error.Message);
+        Assert.Matches(@"would need about \d+ MiB at the peak", error.Message);
+    }
+
+    [Fact]
     public void The_message_is_the_one_docs_errors_md_quotes()
     {
         using var model = (BackboneModule)ModelZoo.Create("SamVitB");

@@ -13,6 +13,12 @@ namespace ModelGen.Models.Layers.Common;
 /// </summary>
 public static class ScaledDotProductAttention
 {
+    /// <summary>
+    /// An upper bound on the scores LibTorch's CPU kernel holds at once: per intra-op thread, one block of at most 256
+    /// queries by 512 keys (the largest split sizes it uses), in forward and backward alike.
+    /// </summary>
+    public static long ScoresPerBlock => 256L * 512 * Math.Max(1, get_num_threads());
+
     /// <param name="q">Queries, (..., queries, d).</param>
     /// <param name="k">Keys, (..., keys, d), with the leading dimensions of <paramref name="q"/>.</param>
     /// <param name="v">Values, (..., keys, dv).</param>

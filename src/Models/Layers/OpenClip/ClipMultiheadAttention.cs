@@ -10,7 +10,7 @@ namespace ModelGen.Models.Layers.OpenClip;
 /// <c>in_proj_weight</c> (q, k, v rows) and <c>in_proj_bias</c>, and the <c>out_proj</c> linear.
 /// Works on batch-first tokens (N, L, C); upstream's sequence-first layout gives the same result.
 /// </summary>
-public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>
+public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>, IBlockedAttention
 {
     private readonly long _numHeads;
 
@@ -30,6 +30,9 @@ public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>
     public Parameter InProjBias => get_parameter("in_proj_bias")!;
 
     public LinearLayer OutProj { get; }
+
+    /// <summary>The scores held at once (<see cref="ScaledDotProductAttention.ScoresPerBlock"/>), for the memory check.</summary>
+    public long ScoresPerBlock => ScaledDotProductAttention.ScoresPerBlock;
 
     public override Tensor forward(Tensor x)
     {

@@ -10,7 +10,7 @@ namespace ModelGen.Models.Layers.Vitamin;
 /// scale): softmax(q kᵀ / sqrt(head_dim)) v over all tokens of an NHWC map (<see cref="ScaledDotProductAttention"/>).
 /// Parameters <c>qkv</c>, <c>proj</c>.
 /// </summary>
-public sealed class MultiheadSelfAttention : ExplicitModule<Tensor, Tensor>
+public sealed class MultiheadSelfAttention : ExplicitModule<Tensor, Tensor>, IBlockedAttention
 {
     private readonly long _numHeads;
 
@@ -26,6 +26,9 @@ public sealed class MultiheadSelfAttention : ExplicitModule<Tensor, Tensor>
     public LinearLayer Qkv { get; }
 
     public LinearLayer Proj { get; }
+
+    /// <summary>The scores held at once (<see cref="ScaledDotProductAttention.ScoresPerBlock"/>), for the memory check.</summary>
+    public long ScoresPerBlock => ScaledDotProductAttention.ScoresPerBlock;
 
     public override Tensor forward(Tensor x)
     {
