@@ -46,7 +46,7 @@ internal static class ForwardMemoryCheck
     /// openclip-resnet: the stem and layer1 at stride 2-4; vitamin: the stem and MBConv stages at stride 2-4
     /// (the first output is conv_stage1 at stride 4, the stem's maps at stride 2 are 4 of it), and a transformer
     /// layer's scores, scaled scores and softmax (3) beside the conv stages' outputs. The OpenCLIP ViT's and VITAMIN's
-    /// attention now runs through <see cref="ScaledDotProductAttention"/>, whose maps are blocks of
+    /// attention runs through <see cref="ScaledDotProductAttention"/>, whose maps are blocks of
     /// <see cref="ScaledDotProductAttention.ScoresPerBlock"/> scores, so for them the factors apply to a block and the
     /// activations dominate. Measured first-forward peaks
     /// (bench/README.md, "Forward memory after the blocks of scores"): SamVitB up to 70 token maps beside its 8 MiB
