@@ -31,20 +31,20 @@ public sealed class ClipMultiheadAttention : ExplicitModule<Tensor, Tensor>, IBl
 
     public LinearLayer OutProj { get; }
 
+    /// <summary>
+    /// Whether inference may use SAM's fused CPU kernel (see <see cref="PackedSelfAttention"/>). False: always
+    /// LibTorch's <c>scaled_dot_product_attention</c>.
+    /// </summary>
+    public bool FusedKernel { get; set; } = true;
+
     /// <summary>The scores held at once (<see cref="ScaledDotProductAttention.ScoresPerBlock"/>), for the memory check.</summary>
     public long ScoresPerBlock => ScaledDotProductAttention.ScoresPerBlock;
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        // Sizes spelled out rather than -1, which an empty batch leaves undetermined.
-        var (batch, tokens, channels) = (x.shape[0], x.shape[1], x.shape[2]);
-        ModelGen.Models.Backbones.FlopCounter.Add(ModelGen.Models.Backbones.FlopKind.Linear, batch * tokens * InProjWeight.shape[0] * InProjWeight.shape[1]);
-        var qkv = ModelGen.Models.Runtime.LinearKernels.Linear(x, InProjWeight, InProjBias)
-            .view(batch, tokens, 3, _numHeads, channels / _numHeads)
-            .permute(2, 0, 3, 1, 4);
-        var output = ScaledDotProductAttention.Of(qkv[0], qkv[1], qkv[2]).transpose(1, 2)
-            .reshape(batch, tokens, channels);
-        return OutProj.call(output).MoveToOuterDisposeScope();
+        ModelGen.Models.Backbones.FlopCounter.Add(ModelGen.Models.Backbones.FlopKind.Linear, x.shape[0] * x.shape[1] * InProjWeight.shape[0] * InProjWeight.shape[1]);
+        var qkv = ModelGen.Models.Runtime.LinearKernels.Linear(x, InProjWeight, InProjBias);
+        return OutProj.call(PackedSelfAttention.Of(qkv, _numHeads, FusedKernel)).MoveToOuterDisposeScope();
     }
 }

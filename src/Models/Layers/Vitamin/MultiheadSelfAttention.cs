@@ -7,7 +7,7 @@ namespace ModelGen.Models.Layers.Vitamin;
 
 /// <summary>
 /// mmpretrain's MultiheadAttention as ViTamin's transformer layers build it (qkv bias, no layer
-/// scale): softmax(q kᵀ / sqrt(head_dim)) v over all tokens of an NHWC map (<see cref="ScaledDotProductAttention"/>).
+/// scale): softmax(q kᵀ / sqrt(head_dim)) v over all tokens of an NHWC map (<see cref="PackedSelfAttention"/>).
 /// Parameters <c>qkv</c>, <c>proj</c>.
 /// </summary>
 public sealed class MultiheadSelfAttention : ExplicitModule<Tensor, Tensor>, IBlockedAttention
@@ -27,6 +27,12 @@ public sealed class MultiheadSelfAttention : ExplicitModule<Tensor, Tensor>, IBl
 
     public LinearLayer Proj { get; }
 
+    /// <summary>
+    /// Whether inference may use SAM's fused CPU kernel (see <see cref="PackedSelfAttention"/>). False: always
+    /// LibTorch's <c>scaled_dot_product_attention</c>.
+    /// </summary>
+    public bool FusedKernel { get; set; } = true;
+
     /// <summary>The scores held at once (<see cref="ScaledDotProductAttention.ScoresPerBlock"/>), for the memory check.</summary>
     public long ScoresPerBlock => ScaledDotProductAttention.ScoresPerBlock;
 
@@ -36,10 +42,7 @@ public sealed class MultiheadSelfAttention : ExplicitModule<Tensor, Tensor>, IBl
         // Sizes spelled out rather than -1, which an empty batch leaves undetermined.
         var (batch, channels) = (x.shape[0], x.shape[^1]);
         var tokens = x.shape[1..^1].Aggregate(1L, (product, side) => product * side);
-        var qkv = Qkv.call(x)
-            .reshape(batch, tokens, 3, _numHeads, channels / _numHeads)
-            .permute(2, 0, 3, 1, 4);
-        var output = ScaledDotProductAttention.Of(qkv[0], qkv[1], qkv[2]).transpose(1, 2).reshape(x.shape);
-        return Proj.call(output).MoveToOuterDisposeScope();
+        var qkv = Qkv.call(x).reshape(batch, tokens, 3 * channels);
+        return Proj.call(PackedSelfAttention.Of(qkv, _numHeads, FusedKernel).reshape(x.shape)).MoveToOuterDisposeScope();
     }
 }
