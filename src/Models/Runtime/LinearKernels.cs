@@ -14,8 +14,8 @@ namespace ModelGen.Models.Runtime;
 /// <remarks>
 /// The oneDNN path is taken only on the CPU, for float32 tensors contiguous in memory, with at least
 /// <see cref="MinimumRows"/> rows and one input feature: other devices, dtypes and layouts keep LibTorch's
-/// <c>linear</c>. The two products sum in different orders, so their results differ by float32 rounding (about 1e-6
-/// relative).
+/// <c>linear</c>. The two products may sum in different orders, so their results can differ by float32 rounding
+/// (about 1e-6 relative).
 /// </remarks>
 public static class LinearKernels
 {
