@@ -1,5 +1,6 @@
 using ModelGen.Models.Layers.Common;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace ModelGen.Models.Necks;
@@ -33,7 +34,10 @@ public sealed class MmdetPatchEmbed : ExplicitModule<Tensor, Tensor>
         var padH = CeilingMultiple(x.shape[2]) - x.shape[2];
         var padW = CeilingMultiple(x.shape[3]) - x.shape[3];
         var padded = padH > 0 || padW > 0 ? nn.functional.pad(x, [0, padW, 0, padH]) : x;
-        return Projection.call(padded).permute(0, 2, 3, 1).MoveToOuterDisposeScope();
+        var projected = Projection is Conv2d convolution
+            ? PatchConvolution.Nhwc(convolution, padded)
+            : Projection.call(padded).permute(0, 2, 3, 1);
+        return projected.MoveToOuterDisposeScope();
     }
 
     private long CeilingMultiple(long extent) => (extent + KernelSize - 1) / KernelSize * KernelSize;

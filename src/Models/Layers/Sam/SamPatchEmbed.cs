@@ -16,9 +16,5 @@ public sealed class SamPatchEmbed : ExplicitModule<Tensor, Tensor>
 
     public Conv2d Proj { get; }
 
-    public override Tensor forward(Tensor images)
-    {
-        using var projected = Proj.call(images);
-        return projected.permute(0, 2, 3, 1);
-    }
+    public override Tensor forward(Tensor images) => PatchConvolution.Nhwc(Proj, images);
 }
