@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ModelGen.Models.Backbones;
+using ModelGen.Models.Layers.Attention;
 using ModelGen.Models.Layers.Sam;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using ModelGen.Models.Layers.Attention;
 using ModelGen.Models.Layers.Common;
 using TorchSharp;
 using TorchSharp.Modules;

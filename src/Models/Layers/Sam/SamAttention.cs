@@ -1,3 +1,4 @@
+using ModelGen.Models.Layers.Attention;
 using ModelGen.Models.Layers.Common;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -84,7 +85,7 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IBlockedAtten
     public bool FusedKernel { get; set; } = true;
 
     /// <summary>Whether a forward on <paramref name="x"/> would use the fused CPU kernel (see <see cref="FusedKernel"/>).</summary>
-    public bool UsesFusedKernel(Tensor x) => FusedKernel && FusedAttention.Applies(this, x, _numHeads, KernelInstructions);
+    public bool UsesFusedKernel(Tensor x) => FusedKernel && SamFusedAttention.Applies(this, x, _numHeads, KernelInstructions);
 
     /// <summary>The instructions the fused kernel runs on: by default the widest this CPU has (tests and benchmarks also pick AVX2 where AVX-512 is there).</summary>
     internal FusedAttentionInstructions? KernelInstructions { get; set; } = FusedAttentionKernel.Best;
@@ -93,7 +94,7 @@ public sealed class SamAttention : ExplicitModule<Tensor, Tensor>, IBlockedAtten
     {
         if (UsesFusedKernel(x))
         {
-            using var fused = FusedAttention.Attend(this, x, _numHeads, _scale, KernelInstructions!.Value);
+            using var fused = SamFusedAttention.Attend(this, x, _numHeads, _scale, KernelInstructions!.Value);
             return Proj.call(fused);
         }
 

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace ModelGen.Models.Layers.Sam;
+namespace ModelGen.Models.Layers.Attention;
 
 /// <summary>
 /// Where each key lies in the key grid for <see cref="FusedAttentionKernel"/>: every key's row and column (past the

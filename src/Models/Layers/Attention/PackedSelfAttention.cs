@@ -1,7 +1,7 @@
-using ModelGen.Models.Layers.Sam;
+using ModelGen.Models.Layers.Common;
 using static TorchSharp.torch;
 
-namespace ModelGen.Models.Layers.Common;
+namespace ModelGen.Models.Layers.Attention;
 
 /// <summary>
 /// Self-attention of a packed qkv projection, (batch, tokens, 3 · channels): queries, keys and values of

@@ -4,11 +4,11 @@ using System.Runtime.Intrinsics.X86;
 using ModelGen.Models.Runtime;
 using static TorchSharp.torch;
 
-namespace ModelGen.Models.Layers.Sam;
+namespace ModelGen.Models.Layers.Attention;
 
 /// <summary>
-/// SAM's attention with decomposed relative positions, for inference on a CPU with AVX-512 or AVX2 (float32, head
-/// dimension 64). For each sequence and run of queries (<see cref="IFusedAttentionGroup.QueriesPerItem"/>) the keys
+/// Self-attention, with or without SAM's decomposed relative positions, for inference on a CPU with AVX-512 or AVX2
+/// (float32, head dimension 64). For each sequence and run of queries (<see cref="IFusedAttentionGroup.QueriesPerItem"/>) the keys
 /// are visited a tile of <see cref="KeysPerTile"/> at a time, and each tile's scores, relative positions, softmax and
 /// product with the values are done on a few queries at a time in registers and a few KiB of scratch (<see cref="IFusedAttentionGroup"/>,
 /// one per instruction set): flash attention's running softmax. No score tensor exists, so the scores cost no memory

@@ -1,4 +1,4 @@
-namespace ModelGen.Models.Layers.Sam;
+namespace ModelGen.Models.Layers.Attention;
 
 /// <summary>
 /// One instruction set's work on a group of <see cref="Rows"/> queries and a tile of

@@ -1,3 +1,4 @@
+using ModelGen.Models.Layers.Attention;
 using ModelGen.Models.Layers.Common;
 using ModelGen.Models.Layers.OpenClip;
 using ModelGen.Models.Layers.Sam;
@@ -5,7 +6,7 @@ using ModelGen.Models.Layers.Vitamin;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ModelGen.Models.Tests.Common;
+namespace ModelGen.Models.Tests.Attention;
 
 public sealed class PackedSelfAttentionTests
 {

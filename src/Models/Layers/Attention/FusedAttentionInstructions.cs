@@ -1,4 +1,4 @@
-namespace ModelGen.Models.Layers.Sam;
+namespace ModelGen.Models.Layers.Attention;
 
 /// <summary>The vector instructions a <see cref="FusedAttentionKernel"/> runs on.</summary>
 internal enum FusedAttentionInstructions

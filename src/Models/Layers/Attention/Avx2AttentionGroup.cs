@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using static ModelGen.Models.Layers.Sam.FusedAttentionKernel;
+using static ModelGen.Models.Layers.Attention.FusedAttentionKernel;
 
-namespace ModelGen.Models.Layers.Sam;
+namespace ModelGen.Models.Layers.Attention;
 
 /// <summary>
 /// <see cref="FusedAttentionKernel"/>'s group work in AVX2 with FMA. Sixteen 256-bit registers hold a quarter of what

@@ -1,4 +1,4 @@
-namespace ModelGen.Models.Layers.Sam;
+namespace ModelGen.Models.Layers.Attention;
 
 /// <summary>How the decomposed relative positions of a key grid are laid out for <see cref="FusedAttentionKernel"/>.</summary>
 internal enum KeyBiasLayout

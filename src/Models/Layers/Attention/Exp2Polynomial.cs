@@ -1,4 +1,4 @@
-namespace ModelGen.Models.Layers.Sam;
+namespace ModelGen.Models.Layers.Attention;
 
 /// <summary>
 /// 2^f for |f| ≤ 1/2 as e^(f ln 2) by its Taylor series to degree 7 (remainder below 6e-9 relative): the
