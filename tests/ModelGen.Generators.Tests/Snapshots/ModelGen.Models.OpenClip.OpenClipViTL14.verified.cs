@@ -190,9 +190,9 @@ namespace ModelGen.Models.OpenClip
         {
             var tokens = images.shape[2] / 14 * (images.shape[3] / 14) + 1;
             RequireMemoryFor(images, "attention scores (N, heads, T, T)", images.shape[0], 16, tokens, tokens);
-            var patches = Conv1.call(images);
-            var (height, width) = (patches.shape[2], patches.shape[3]);
-            var x = patches.flatten(2).permute(0, 2, 1);
+            var patches = global::ModelGen.Models.Layers.Common.PatchConvolution.Nhwc(Conv1, images);
+            var (height, width) = (patches.shape[1], patches.shape[2]);
+            var x = patches.flatten(1, 2);
             var classToken = ClassEmbedding.to(x.dtype).expand(x.shape[0], 1, -1);
             x = cat([classToken, x], 1);
             x = x + ClipPositionEmbedding.Resample(PositionalEmbedding, height, width).to(x.dtype);

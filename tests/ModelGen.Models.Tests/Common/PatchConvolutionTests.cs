@@ -12,31 +12,41 @@ public sealed class PatchConvolutionTests
     // error of 0.5 to 1: mmdet's neck at its first level (16 channels, 4 × 4), and 24, 8 and 16 channels in
     // 4 × 4, 16 × 16 and 14 × 14 patches. The last is SAM's image patches, which it got right.
     [Theory]
-    [InlineData(16, 4, 64)]
-    [InlineData(24, 4, 32)]
-    [InlineData(8, 16, 128)]
-    [InlineData(16, 14, 56)]
-    [InlineData(3, 16, 64)]
-    public void In_bfloat16_on_the_cpu_it_computes_what_float32_does(int channels, int patch, int side)
+    [MemberData(nameof(ReducedPrecisionShapes))]
+    public void In_reduced_precision_on_the_cpu_it_computes_what_float32_does(ScalarType dtype, int channels, int patch, int side)
     {
         using var scope = NewDisposeScope();
         manual_seed(channels * 100 + patch);
         using var convolution = nn.Conv2d(channels, 96, kernel_size: patch, stride: patch);
         var images = randn(2, channels, side, side);
-        // The float32 reference is given the bfloat16-rounded operands, so that only the product's rounding is compared.
-        convolution.to(ScalarType.BFloat16);
-        var reduced = images.to(ScalarType.BFloat16);
+        // The float32 reference is given the rounded operands, so that only the product's rounding is compared.
+        convolution.to(dtype);
+        var reduced = images.to(dtype);
         Assert.True(PatchConvolution.ComputedAsProduct(reduced));
         var actual = PatchConvolution.Nhwc(convolution, reduced);
         convolution.to(ScalarType.Float32);
         var expected = nn.functional.conv2d(reduced.to(ScalarType.Float32), convolution.weight!, convolution.bias, strides: [patch, patch])
             .permute(0, 2, 3, 1);
 
-        Assert.Equal(ScalarType.BFloat16, actual.dtype);
+        Assert.Equal(dtype, actual.dtype);
         Assert.Equal(expected.shape, actual.shape);
         var relativeError = (actual.to(ScalarType.Float32) - expected).norm().item<float>() / expected.norm().item<float>();
-        // bfloat16 keeps 8 significant bits: one rounding of each output is at most 2^-9 relative.
-        Assert.InRange(relativeError, 0, 4e-3);
+        // One rounding of each output is at most 2^-9 relative in bfloat16 (8 significant bits), 2^-12 in float16.
+        Assert.InRange(relativeError, 0, dtype == ScalarType.BFloat16 ? 4e-3 : 5e-4);
+    }
+
+    public static TheoryData<ScalarType, int, int, int> ReducedPrecisionShapes()
+    {
+        var data = new TheoryData<ScalarType, int, int, int>();
+        foreach (var dtype in new[] { ScalarType.BFloat16, ScalarType.Float16 })
+        {
+            data.Add(dtype, 16, 4, 64);
+            data.Add(dtype, 24, 4, 32);
+            data.Add(dtype, 8, 16, 128);
+            data.Add(dtype, 16, 14, 56);
+            data.Add(dtype, 3, 16, 64);
+        }
+        return data;
     }
 
     [Theory]
@@ -75,8 +85,8 @@ public sealed class PatchConvolutionTests
         var images = randn(1, 16, 32, 32);
 
         Assert.False(PatchConvolution.ComputedAsProduct(images));
-        Assert.False(PatchConvolution.ComputedAsProduct(images.to(ScalarType.Float16)));
         Assert.False(PatchConvolution.ComputedAsProduct(images.to(ScalarType.Float64)));
+        Assert.False(PatchConvolution.ComputedAsProduct(empty([1, 16, 32, 32], ScalarType.BFloat16, device: META)));
         var expected = convolution.call(images).permute(0, 2, 3, 1);
         Assert.True(PatchConvolution.Nhwc(convolution, images).allclose(expected, rtol: 0, atol: 0));
     }

@@ -110,9 +110,9 @@ namespace ModelGen.Generators.Families.OpenClip
             writer.Open("private (Tensor Tokens, long Height, long Width) Encode(Tensor images)");
             writer.Line($"var tokens = images.shape[2] / {shape.PatchSize} * (images.shape[3] / {shape.PatchSize}) + 1;");
             writer.Line($"RequireMemoryFor(images, \"attention scores (N, heads, T, T)\", images.shape[0], {shape.Heads}, tokens, tokens);");
-            writer.Line("var patches = Conv1.call(images);");
-            writer.Line("var (height, width) = (patches.shape[2], patches.shape[3]);");
-            writer.Line("var x = patches.flatten(2).permute(0, 2, 1);");
+            writer.Line("var patches = global::ModelGen.Models.Layers.Common.PatchConvolution.Nhwc(Conv1, images);");
+            writer.Line("var (height, width) = (patches.shape[1], patches.shape[2]);");
+            writer.Line("var x = patches.flatten(1, 2);");
             writer.Line("var classToken = ClassEmbedding.to(x.dtype).expand(x.shape[0], 1, -1);");
             writer.Line("x = cat([classToken, x], 1);");
             writer.Line("x = x + ClipPositionEmbedding.Resample(PositionalEmbedding, height, width).to(x.dtype);");

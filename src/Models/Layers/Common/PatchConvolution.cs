@@ -10,9 +10,10 @@ namespace ModelGen.Models.Layers.Common;
 /// embedding and mmdet's <c>PatchEmbed</c> use it, returned as NHWC.
 /// </summary>
 /// <remarks>
-/// On the CPU in bfloat16 it is computed as the product of each flattened patch with the flattened kernel instead of
-/// with LibTorch's <c>conv2d</c>: there LibTorch 2.10's oneDNN convolutions on AMX (Sapphire Rapids) return wrong
-/// results for some channel counts, a relative error near 1 for 16 input channels and a 4 × 4 kernel
+/// On the CPU in bfloat16 and float16 it is computed as the product of each flattened patch with the flattened kernel
+/// instead of with LibTorch's <c>conv2d</c>. In bfloat16, LibTorch 2.10's oneDNN convolutions on AMX (Sapphire Rapids)
+/// return wrong results for some channel counts, a relative error near 1 for 16 input channels and a 4 × 4 kernel; in
+/// float16, its CPU convolution is a slow path, 7.7 s for SAM's patch embedding at 1024² against 0.13 s as a product
 /// (docs/performance.md, "Known gaps"). Other devices and dtypes keep <c>conv2d</c>.
 /// </remarks>
 public static class PatchConvolution
@@ -32,7 +33,7 @@ public static class PatchConvolution
 
     /// <summary>Whether <see cref="Nhwc"/> takes the product of the flattened patches rather than <c>conv2d</c>.</summary>
     public static bool ComputedAsProduct(Tensor images) =>
-        images.device_type == DeviceType.CPU && images.dtype == ScalarType.BFloat16;
+        images.device_type == DeviceType.CPU && images.dtype is ScalarType.BFloat16 or ScalarType.Float16;
 
     private static void RequirePatchifying(Conv2d convolution)
     {
