@@ -12,8 +12,10 @@ namespace ModelGen.Models.Backbones;
 /// that grow with the pixels (a multiple of the first output's map, checked at the forward's entrance) and, for
 /// families with global attention, the attention maps held at once (checked where the generated forward names
 /// them), each plus a fixed allowance for LibTorch's working buffers. The factors were calibrated against the
-/// process's measured peak resident set on the CPU (bench/README.md, "Forward memory"): an upper bound, within
-/// 1.5x of the measured peak at large sizes. What is available is known for the CPU on Linux
+/// process's measured peak resident set on the CPU (bench/README.md, "Forward memory"): an upper bound, 1.1-2.8x the
+/// first forward's peak at the largest sizes measured with the allocator's defaults and 2.0-6.0x while glibc keeps
+/// freed memory, where the peak depends on the order of allocations and earlier builds on other VMs peaked up to 1.9x
+/// higher ("Forward memory on the AMD VM"). What is available is known for the CPU on Linux
 /// (<c>MemAvailable</c> of <c>/proc/meminfo</c>) and not checked elsewhere, unless a limit is set.
 /// </summary>
 internal static class ForwardMemoryCheck

@@ -7,14 +7,15 @@ namespace ModelGen.Models.Layers.Common;
 
 /// <summary>
 /// A patchifying convolution (stride equal to the kernel, no padding or dilation, one group), as SAM's patch
-/// embedding and mmdet's <c>PatchEmbed</c> use it, returned as NHWC.
+/// embedding, OpenCLIP's ViT <c>conv1</c> and mmdet's <c>PatchEmbed</c> use it, returned as NHWC.
 /// </summary>
 /// <remarks>
 /// On the CPU in bfloat16 and float16 it is computed as the product of each flattened patch with the flattened kernel
 /// instead of with LibTorch's <c>conv2d</c>. In bfloat16, LibTorch 2.10's oneDNN convolutions on AMX (Sapphire Rapids)
 /// return wrong results for some channel counts, a relative error near 1 for 16 input channels and a 4 × 4 kernel; in
 /// float16, its CPU convolution is a slow path, 7.7 s for SAM's patch embedding at 1024² against 0.13 s as a product
-/// (docs/performance.md, "Known gaps"). Other devices and dtypes keep <c>conv2d</c>.
+/// (docs/performance.md, "Known gaps"). Other devices and dtypes keep <c>conv2d</c>. The product does not call the
+/// module, so its forward hooks do not run then; <see cref="FlopCounter"/> counts the product as the convolution.
 /// </remarks>
 public static class PatchConvolution
 {
