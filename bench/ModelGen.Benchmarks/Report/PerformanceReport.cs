@@ -8,12 +8,12 @@ namespace ModelGen.Benchmarks.Report;
 /// start and the end), every family's forward time and peak memory over image sides (each variant and side in a
 /// process of its own, <see cref="ForwardSample"/>), the fraction of the roofline each reaches, SAM ViT-B and
 /// VITAMIN-S RWKV in alternated processes (their speed ratio, measured in the same phases of the machine), SAM ViT-B
-/// with the library's default native memory against the tuned ones, and, when given a Python with torch and a
-/// segment-anything checkout, upstream's <c>ImageEncoderViT</c> measured in the same run. Writes
-/// <c>results.csv</c>, <c>report.md</c> and PNG plots into <c>--out</c>.
+/// with the library's default native memory against the tuned ones, and, when given a Python with torch and
+/// checkouts of segment-anything or open_clip, upstream's <c>ImageEncoderViT</c> or ViT-B-16 visual tower measured in
+/// the same run (<see cref="PythonPeer"/>). Writes <c>results.csv</c>, <c>report.md</c> and PNG plots into <c>--out</c>.
 /// </summary>
 /// <remarks>
-/// Usage: <c>report [--quick] [--out docs/performance] [--python /usr/bin/python3 --segment-anything DIR]</c>.
+/// Usage: <c>report [--quick] [--out docs/performance] [--python /usr/bin/python3 [--segment-anything DIR] [--open-clip DIR]]</c>.
 /// <c>--quick</c> measures fewer sides with one repeat and finishes in a few minutes.
 /// </remarks>
 internal static class PerformanceReport
@@ -25,7 +25,10 @@ internal static class PerformanceReport
         var quick = Options.Flag(args, "--quick");
         var output = Options.Text(args, "--out", Path.Combine("docs", "performance"));
         var python = Options.Text(args, "--python");
-        var segmentAnything = Options.Text(args, "--segment-anything");
+        var checkouts = PythonPeer.All
+            .Select(peer => (Peer: peer, Checkout: Options.Text(args, peer.CheckoutOption)))
+            .Where(given => given.Checkout is not null)
+            .ToList();
         var (repeats, warmup, matmulSide) = quick ? (1, 1, 2048) : (3, 1, 4096);
         Directory.CreateDirectory(output);
 
@@ -57,12 +60,13 @@ internal static class PerformanceReport
             if (Sample("SamVitB", 1024, repeats, warmup, fresh, hugePages) is { } result)
                 memoryModes.Add((mode, result));
 
-        var peers = new List<(string Mode, ForwardResult Result)>();
-        if (python is not null && segmentAnything is not null)
-            foreach (var (mode, tunedMemory) in new[] { ("PyTorch defaults", false), ("freed memory reused", true) })
-                foreach (var side in quick ? new[] { 512 } : [256, 512, 1024])
-                    if (PythonPeer.Sample(python, segmentAnything, side, repeats, warmup, tunedMemory) is { } result)
-                        peers.Add((mode, result));
+        var peers = new List<PeerResult>();
+        if (python is not null)
+            foreach (var (peer, checkout) in checkouts)
+                foreach (var (mode, tunedMemory) in new[] { ("PyTorch defaults", false), ("freed memory reused", true) })
+                    foreach (var side in quick ? peer.QuickSides : peer.Sides)
+                        if (peer.Sample(python, checkout!, side, repeats, warmup, tunedMemory) is { } result)
+                            peers.Add(new PeerResult(peer, mode, result));
 
         var rooflineAfter = MatmulRoofline.Measure(matmulSide, 3);
         Console.WriteLine($"matmul {matmulSide}³ float32: {rooflineAfter}");

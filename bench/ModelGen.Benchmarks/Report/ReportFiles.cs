@@ -14,7 +14,7 @@ internal static class ReportFiles
         2 * result.GigaMacs / result.Median / rooflineGflops;
 
     public static void WriteCsv(string path, IEnumerable<ForwardResult> tuned, IReadOnlyList<(ForwardResult Sam, ForwardResult Vitamin)> pairs,
-        IEnumerable<(string Mode, ForwardResult Result)> memoryModes, IEnumerable<(string Mode, ForwardResult Result)> peers, double roofline)
+        IEnumerable<(string Mode, ForwardResult Result)> memoryModes, IEnumerable<PeerResult> peers, double roofline)
     {
         var csv = new StringBuilder("table,mode,variant,side,gmacs,first_s,median_s,min_s,max_s,peak_mib,estimate_mib,retained_mib,roofline_fraction,threads,load\n");
         void Row(string table, string mode, ForwardResult r) => csv.AppendLine(string.Create(Invariant,
@@ -28,7 +28,7 @@ internal static class ReportFiles
         }
         foreach (var (mode, r) in memoryModes)
             Row("memory-settings", mode, r);
-        foreach (var (mode, r) in peers)
+        foreach (var (_, mode, r) in peers)
             Row("upstream", mode, r);
         AtomicFile.WriteAllText(path, csv.ToString());
     }
@@ -36,7 +36,7 @@ internal static class ReportFiles
     public static string Markdown(IReadOnlyList<string> notes, int matmulSide, MatmulRoofline rooflineBefore, MatmulRoofline rooflineAfter,
         IReadOnlyList<ForwardResult> tuned, IReadOnlyList<(ForwardResult Sam, ForwardResult Vitamin)> pairs,
         IReadOnlyList<(string Mode, ForwardResult Result)> memoryModes,
-        IReadOnlyList<(string Mode, ForwardResult Result)> peers, double roofline, bool quick)
+        IReadOnlyList<PeerResult> peers, double roofline, bool quick)
     {
         var md = new StringBuilder();
         md.AppendLine(quick ? "## Report (--quick: one repeat per size)" : "## Report");
@@ -81,15 +81,15 @@ internal static class ReportFiles
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var (mode, r) in memoryModes)
             md.AppendLine(string.Create(Invariant, $"| {mode} | {r.FirstSeconds:F3} | {r.Median:F3} | {r.Seconds.Min():F3}-{r.Seconds.Max():F3} | {RooflineFraction(r, roofline):P0} | {r.PeakMiB:F0} | {r.RetainedMiB:F0} |"));
-        if (peers.Count > 0)
+        foreach (var group in peers.GroupBy(p => p.Peer))
         {
-            var ours = tuned.Where(r => r.Variant == "SamVitB").ToDictionary(r => r.Side);
+            var ours = tuned.Where(r => r.Variant == group.Key.Ours).ToDictionary(r => r.Side);
             md.AppendLine();
-            md.AppendLine("### Upstream segment-anything ImageEncoderViT (vit_b), same run");
+            md.AppendLine($"### {group.Key.Title}, same run");
             md.AppendLine();
-            md.AppendLine("| peer | settings | side | first (s) | median (s) | min-max (s) | peak (MiB) | SamVitB median (s) | SamVitB peak (MiB) |");
+            md.AppendLine($"| peer | settings | side | first (s) | median (s) | min-max (s) | peak (MiB) | {group.Key.Ours} median (s) | {group.Key.Ours} peak (MiB) |");
             md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
-            foreach (var (mode, r) in peers)
+            foreach (var (_, mode, r) in group)
             {
                 var mine = ours.GetValueOrDefault(r.Side);
                 md.AppendLine(string.Create(Invariant,
