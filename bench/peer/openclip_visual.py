@@ -2,26 +2,18 @@
 
 Usage: python3 openclip_visual.py --open-clip DIR --side 896 [--repeats 3] [--warmup 1] [--threads N]
 DIR is a checkout of mlfoundations/open_clip: v3.0.0 runs on Debian 12's torch 1.13, later versions call
-scaled_dot_product_attention, which torch 1.13 does not have. The tower is built as the ViT-B-16 config with OpenAI's QuickGELU,
-sized for the measured side, with random weights; batch 1, float32, no grad. Timed: the patch embedding and the
-transformer, then the token grid resized to 4x, 2x, 1x and 0.5x as OpenClipViTB16's forward returns it. The peak is
-VmHWM minus the resident set before the first forward. Prints one "SAMPLE {json}" line.
+scaled_dot_product_attention, which torch 1.13 does not have. The tower is built as the ViT-B-16 config with
+OpenAI's QuickGELU, sized for the measured side, with random weights; batch 1, float32. Timed: the patch embedding
+and the transformer, then the token grid resized to 4x, 2x, 1x and 0.5x as OpenClipViTB16's forward returns it
+(peer_sample.py).
 """
-import argparse
 import importlib
-import json
+import importlib.util
 import os
 import sys
-import time
 import types
 
-
-def status_bytes(field):
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field):
-                return int(line.split()[1]) * 1024
-    raise KeyError(field)
+from peer_sample import arguments, measure_and_print
 
 
 def load_vision_transformer(root):
@@ -40,17 +32,9 @@ def load_vision_transformer(root):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--open-clip", required=True)
-    parser.add_argument("--side", type=int, default=896)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=0, help="intra-op threads (0: torch's default)")
-    args = parser.parse_args()
+    args = arguments("--open-clip", 896)
     import torch
     import torch.nn.functional as F
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
     VisionTransformer, QuickGELU = load_vision_transformer(args.open_clip)
 
     torch.manual_seed(0)
@@ -65,26 +49,7 @@ def main():
         grid = tokens[:, 1:].permute(0, 2, 1).reshape(1, 768, grid_side, grid_side)
         return [F.interpolate(grid, scale_factor=scale, mode="bilinear", align_corners=False) for scale in (4.0, 2.0, 1.0, 0.5)]
 
-    before = status_bytes("VmRSS:")
-    with open("/proc/self/clear_refs", "w") as clear:
-        clear.write("5")
-    seconds, peak, first = [], 0, 0.0
-    warmup = max(1, args.warmup)
-    with torch.no_grad():
-        for run in range(warmup + args.repeats):
-            start = time.perf_counter()
-            forward()
-            elapsed = time.perf_counter() - start
-            if run == 0:
-                first, peak = elapsed, status_bytes("VmHWM:") - before
-            if run >= warmup:
-                seconds.append(elapsed)
-    retained = status_bytes("VmRSS:") - before
-    load = " ".join(open("/proc/loadavg").read().split()[:3])
-    print("SAMPLE " + json.dumps({
-        "Variant": f"upstream ViT-B-16 visual (torch {torch.__version__})", "Side": args.side, "GigaMacs": 0.0,
-        "Seconds": seconds, "PeakMiB": peak / 2**20, "EstimateMiB": 0.0, "RetainedMiB": retained / 2**20, "Threads": torch.get_num_threads(), "Load": load,
-        "FirstSeconds": first}))
+    measure_and_print("upstream ViT-B-16 visual", args, forward)
 
 
 if __name__ == "__main__":
